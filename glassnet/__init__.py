@@ -1,0 +1,27 @@
+"""glassnet: a deep-learning framework you can read end to end."""
+
+from . import _methods
+from .backend import bool_, float32, float64, get_default_dtype, int32, int64, set_default_dtype
+from .tensor import Tensor
+from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .creation import (
+    arange, as_tensor, empty, eye, from_numpy, full, full_like, linspace, manual_seed,
+    normal, ones, ones_like, rand, rand_like, randint, randn, randn_like, randperm,
+    tensor, zeros, zeros_like,
+)
+from .ops.math import (
+    abs, add, clamp, cos, div, exp, log, maximum, minimum, mul, neg, pow, relu, sigmoid,
+    sign, sin, sqrt, sub, tanh, where,
+)
+from .ops.reduce import amax, amin, argmax, argmin, logsumexp, max, mean, min, std, sum, var
+from .ops.shape import (
+    broadcast_to, cat, chunk, flatten, permute, repeat, reshape, split, squeeze, stack,
+    t, transpose, unsqueeze,
+)
+from .ops.linalg import matmul
+
+_methods.install()
+clip = clamp
+concat = concatenate = cat
+
+__version__ = "0.1.0"

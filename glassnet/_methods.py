@@ -1,0 +1,138 @@
+"""Attach operators and methods to Tensor, each forwarding to its op.
+
+Kept apart from ``tensor.py`` so that the class says what a tensor is and
+this table says what it can do, with PyTorch's method names.
+"""
+
+import numpy as np
+
+from .autograd.function import Function
+from .autograd.grad_mode import _State
+from .ops import linalg
+from .ops import math as M
+from .ops import reduce as R
+from .ops import shape as S
+from .ops._util import as_tensor
+from .tensor import Tensor
+
+
+class Cast(Function):
+    def forward(self, x):
+        self.in_dtype = x.dtype
+        return x.astype(self.dtype)
+
+    def backward(self, g):
+        return to(g, self.in_dtype)
+
+
+def to(x, dtype=None, *args, **kwargs):
+    """Convert to ``dtype``; device strings ('cpu') are accepted and ignored."""
+    if isinstance(dtype, str) and dtype == "cpu" or dtype is None:
+        dtype = kwargs.get("dtype", args[0] if args else None)
+        if dtype is None:
+            return x
+    dtype = np.dtype(dtype)
+    if dtype == x.data.dtype:
+        return x
+    if x.requires_grad and dtype.kind == "f":
+        return Cast.apply(x, dtype=dtype)
+    return Tensor._make(x.data.astype(dtype), None, 0)
+
+
+def _compare(op):
+    def method(self, other):
+        other = other.data if isinstance(other, Tensor) else other
+        return Tensor._make(np.asarray(op(self.data, other)), None, 0)
+
+    return method
+
+
+def _reflected(fn):
+    return lambda self, other: fn(as_tensor(other, like=self), self)
+
+
+def _inplace(fn, name):
+    def method(self, other):
+        other_t = as_tensor(other, like=self)
+        if _State.enabled and (self.requires_grad or other_t.requires_grad):
+            if self.is_leaf and self.requires_grad:
+                raise RuntimeError(
+                    f"a leaf tensor that requires grad is used in an in-place {name}; "
+                    "wrap parameter updates in `with glassnet.no_grad():`"
+                )
+            return fn(self, other_t)  # inside a graph: rebind, keep history
+        result = fn(self.detach(), other_t.detach()).data
+        self.data[...] = result
+        return self
+
+    return method
+
+
+def _setitem(self, index, value):
+    if _State.enabled and self.requires_grad:
+        raise RuntimeError(
+            "in-place assignment into a tensor that requires grad; "
+            "do it under `with glassnet.no_grad():` or on a detached tensor"
+        )
+    self.data[S._unwrap_index(index)] = value.data if isinstance(value, Tensor) else value
+
+
+def _view(self, *shape):
+    return S.reshape(self, *shape)
+
+
+def _expand_as(self, other):
+    return S.expand(self, other.shape)
+
+
+METHODS = {
+    # arithmetic
+    "__add__": M.add, "__radd__": _reflected(M.add),
+    "__sub__": M.sub, "__rsub__": _reflected(M.sub),
+    "__mul__": M.mul, "__rmul__": _reflected(M.mul),
+    "__truediv__": M.div, "__rtruediv__": _reflected(M.div),
+    "__pow__": M.pow, "__rpow__": _reflected(M.pow),
+    "__matmul__": linalg.matmul, "__rmatmul__": _reflected(linalg.matmul),
+    "__neg__": M.neg, "__pos__": lambda self: self,
+    "__iadd__": _inplace(M.add, "+="), "__isub__": _inplace(M.sub, "-="),
+    "__imul__": _inplace(M.mul, "*="), "__itruediv__": _inplace(M.div, "/="),
+    "add": M.add, "sub": M.sub, "mul": M.mul, "div": M.div, "pow": M.pow, "neg": M.neg,
+    "matmul": linalg.matmul,
+    # comparisons (no gradient)
+    "__eq__": _compare(np.equal), "__ne__": _compare(np.not_equal),
+    "__lt__": _compare(np.less), "__le__": _compare(np.less_equal),
+    "__gt__": _compare(np.greater), "__ge__": _compare(np.greater_equal),
+    "eq": _compare(np.equal), "ne": _compare(np.not_equal),
+    "lt": _compare(np.less), "le": _compare(np.less_equal),
+    "gt": _compare(np.greater), "ge": _compare(np.greater_equal),
+    # element-wise
+    "exp": M.exp, "log": M.log, "sqrt": M.sqrt, "abs": M.abs, "__abs__": M.abs,
+    "sin": M.sin, "cos": M.cos, "tanh": M.tanh, "sigmoid": M.sigmoid, "relu": M.relu,
+    "clamp": M.clamp, "clip": M.clamp, "maximum": M.maximum, "minimum": M.minimum,
+    "sign": M.sign,
+    "where": lambda self, condition, other: M.where(condition, self, other),
+    # reductions
+    "sum": R.sum, "mean": R.mean, "max": R.max, "min": R.min, "amax": R.amax,
+    "amin": R.amin, "var": R.var, "std": R.std, "logsumexp": R.logsumexp,
+    "argmax": R.argmax, "argmin": R.argmin,
+    "any": lambda self, dim=None: Tensor._make(np.asarray(self.data.any(axis=dim)), None, 0),
+    "all": lambda self, dim=None: Tensor._make(np.asarray(self.data.all(axis=dim)), None, 0),
+    # shape
+    "reshape": S.reshape, "view": _view, "permute": S.permute, "transpose": S.transpose,
+    "t": S.t, "squeeze": S.squeeze, "unsqueeze": S.unsqueeze, "flatten": S.flatten,
+    "expand": S.expand, "expand_as": _expand_as, "repeat": S.repeat, "split": S.split,
+    "chunk": S.chunk, "__getitem__": S.getitem, "__setitem__": _setitem,
+    # dtype
+    "to": to, "float": lambda self: to(self, np.float32), "double": lambda self: to(self, np.float64),
+    "long": lambda self: to(self, np.int64), "int": lambda self: to(self, np.int32),
+    "bool": lambda self: to(self, np.bool_), "type_as": lambda self, other: to(self, other.dtype),
+    "clone": lambda self: self * 1 if self.requires_grad else Tensor._make(self.data.copy(), None, 0),
+    "cpu": lambda self: self,
+}
+
+
+def install():
+    for name, fn in METHODS.items():
+        setattr(Tensor, name, fn)
+    Tensor.T = property(S.t)
+    Tensor.mT = property(lambda self: S.transpose(self, -2, -1))

@@ -1,0 +1,1 @@
+"""Differentiable operations, grouped by family."""

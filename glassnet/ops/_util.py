@@ -1,0 +1,44 @@
+"""Small helpers shared by the op modules."""
+
+import numpy as np
+
+from ..tensor import Tensor
+
+
+def as_tensor(x, like=None):
+    """Wrap a Python number or array as a constant Tensor.
+
+    A number combined with a float tensor takes that tensor's dtype, as in
+    PyTorch (``float32_tensor * 2.0`` stays float32).
+    """
+    if isinstance(x, Tensor):
+        return x
+    if like is not None and isinstance(x, (int, float, bool, np.number)):
+        kind = like.data.dtype.kind
+        if kind == "f" or (kind in "iu" and not isinstance(x, (float, np.floating))):
+            return Tensor._make(np.asarray(x, dtype=like.data.dtype), None, 0)
+    return Tensor(x)
+
+
+def normalize_dim(dim, ndim, name):
+    """A dim (or tuple of dims) made non-negative, with a clear range error."""
+    if dim is None:
+        return None
+    dims = dim if isinstance(dim, (tuple, list)) else (dim,)
+    out = []
+    for d in dims:
+        if not -max(ndim, 1) <= d < max(ndim, 1):
+            raise IndexError(
+                f"{name}: dim {d} is out of range for a tensor with {ndim} dimensions"
+            )
+        out.append(d % max(ndim, 1))
+    return tuple(out) if isinstance(dim, (tuple, list)) else out[0]
+
+
+def pick_dim(dim, axis):
+    """PyTorch's ``dim=`` with NumPy's ``axis=`` accepted as an alias."""
+    if axis is not None:
+        if dim is not None:
+            raise TypeError("pass either dim= or axis=, not both")
+        return axis
+    return dim

@@ -1,0 +1,167 @@
+"""Reductions over dims: sum, mean, max/min, var/std, logsumexp, argmax.
+
+``dim`` may be an int, a tuple or None (all dims); ``axis`` is accepted as a
+NumPy-style alias.  Backward broadcasts the gradient back over the reduced
+dims, after re-inserting them when ``keepdim`` was False.
+"""
+
+import builtins
+
+import numpy as np
+
+from ..autograd.function import Function
+from . import math as M
+from ._util import normalize_dim, pick_dim
+from .shape import reshape
+from .shape_grad import broadcast_to
+
+
+def _axes(dim, ndim, name):
+    if dim is None:
+        return tuple(range(ndim))
+    d = normalize_dim(dim, ndim, name)
+    return d if isinstance(d, tuple) else (d,)
+
+
+def _kept_shape(shape, axes):
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+class Sum(Function):
+    def forward(self, x):
+        self.in_shape = x.shape
+        return np.sum(x, axis=self.axes, keepdims=self.keepdim)
+
+    def backward(self, g):
+        if not self.keepdim:
+            g = reshape(g, _kept_shape(self.in_shape, self.axes))
+        return broadcast_to(g, self.in_shape)
+
+
+def sum(x, dim=None, keepdim=False, *, axis=None, dtype=None):  # noqa: A001
+    axes = _axes(pick_dim(dim, axis), x.ndim, "sum")
+    if dtype is not None:
+        x = x.to(dtype)
+    elif x.data.dtype == np.bool_:
+        x = x.long()
+    return Sum.apply(x, axes=axes, keepdim=keepdim)
+
+
+def mean(x, dim=None, keepdim=False, *, axis=None):
+    if x.data.dtype.kind != "f":
+        raise RuntimeError(
+            f"mean: expected a floating-point tensor, got dtype {x.dtype}; "
+            "convert it with .float() first"
+        )
+    axes = _axes(pick_dim(dim, axis), x.ndim, "mean")
+    count = int(np.prod([x.shape[a] for a in axes]))
+    return sum(x, axes, keepdim) * (1.0 / builtins.max(count, 1))
+
+
+class MaxMin(Function):
+    """max or min over dims; the gradient goes to the extreme elements,
+    shared evenly between ties (as PyTorch does for a full reduction)."""
+
+    def forward(self, x):
+        self.in_shape = x.shape
+        reduce = np.max if self.largest else np.min
+        kept = reduce(x, axis=self.axes, keepdims=True)
+        hit = x == kept
+        self.weights = hit / hit.sum(axis=self.axes, keepdims=True).astype(x.dtype)
+        return kept if self.keepdim else kept.reshape(
+            tuple(n for i, n in enumerate(x.shape) if i not in self.axes)
+        )
+
+    def backward(self, g):
+        from ..tensor import Tensor
+
+        g = reshape(g, _kept_shape(self.in_shape, self.axes))
+        return g * Tensor._make(self.weights.astype(g.dtype, copy=False), None, 0)
+
+
+def _extreme(x, dim, keepdim, largest, name):
+    if dim is None:
+        return MaxMin.apply(x, axes=tuple(range(x.ndim)), keepdim=False, largest=largest)
+    d = normalize_dim(dim, x.ndim, name)
+    values = MaxMin.apply(x, axes=(d,), keepdim=keepdim, largest=largest)
+    pick = np.argmax if largest else np.argmin
+    indices = pick(x.data, axis=d)
+    if keepdim:
+        indices = np.expand_dims(indices, d)
+    from ..tensor import Tensor
+
+    return values, Tensor._make(indices.astype(np.int64), None, 0)
+
+
+def max(x, dim=None, keepdim=False, *, axis=None):  # noqa: A001
+    """The largest value; with ``dim``, a ``(values, indices)`` pair as in PyTorch."""
+    if hasattr(dim, "data"):  # torch.max(a, b) is the element-wise maximum
+        return M.maximum(x, dim)
+    return _extreme(x, pick_dim(dim, axis), keepdim, True, "max")
+
+
+def min(x, dim=None, keepdim=False, *, axis=None):  # noqa: A001
+    """The smallest value; with ``dim``, a ``(values, indices)`` pair as in PyTorch."""
+    if hasattr(dim, "data"):
+        return M.minimum(x, dim)
+    return _extreme(x, pick_dim(dim, axis), keepdim, False, "min")
+
+
+def amax(x, dim=None, keepdim=False):
+    axes = _axes(dim, x.ndim, "amax")
+    return MaxMin.apply(x, axes=axes, keepdim=keepdim, largest=True)
+
+
+def amin(x, dim=None, keepdim=False):
+    axes = _axes(dim, x.ndim, "amin")
+    return MaxMin.apply(x, axes=axes, keepdim=keepdim, largest=False)
+
+
+def argmax(x, dim=None, keepdim=False, *, axis=None):
+    from ..tensor import Tensor
+
+    dim = pick_dim(dim, axis)
+    if dim is None:
+        return Tensor._make(np.asarray(np.argmax(x.data), dtype=np.int64), None, 0)
+    d = normalize_dim(dim, x.ndim, "argmax")
+    out = np.argmax(x.data, axis=d, keepdims=keepdim)
+    return Tensor._make(out.astype(np.int64, copy=False), None, 0)
+
+
+def argmin(x, dim=None, keepdim=False, *, axis=None):
+    from ..tensor import Tensor
+
+    dim = pick_dim(dim, axis)
+    if dim is None:
+        return Tensor._make(np.asarray(np.argmin(x.data), dtype=np.int64), None, 0)
+    d = normalize_dim(dim, x.ndim, "argmin")
+    out = np.argmin(x.data, axis=d, keepdims=keepdim)
+    return Tensor._make(out.astype(np.int64, copy=False), None, 0)
+
+
+def var(x, dim=None, keepdim=False, *, correction=1, unbiased=None, axis=None):
+    """Variance; ``correction=1`` (Bessel) by default, as in PyTorch."""
+    if unbiased is not None:
+        correction = 1 if unbiased else 0
+    axes = _axes(pick_dim(dim, axis), x.ndim, "var")
+    count = int(np.prod([x.shape[a] for a in axes]))
+    centered = x - mean(x, axes, keepdim=True)
+    dof = count - correction
+    scale = 1.0 / dof if dof > 0 else float("nan")
+    return sum(centered * centered, axes, keepdim) * scale
+
+
+def std(x, dim=None, keepdim=False, *, correction=1, unbiased=None, axis=None):
+    return M.sqrt(var(x, dim, keepdim, correction=correction, unbiased=unbiased, axis=axis))
+
+
+def logsumexp(x, dim=None, keepdim=False, *, axis=None):
+    """log(sum(exp(x))) computed without overflow by shifting by the max."""
+    axes = _axes(pick_dim(dim, axis), x.ndim, "logsumexp")
+    from ..tensor import Tensor
+
+    shift = np.max(x.data, axis=axes, keepdims=True)
+    shift = np.where(np.isfinite(shift), shift, 0)
+    shift_t = Tensor._make(shift, None, 0)
+    out = M.log(sum(M.exp(x - shift_t), axes, keepdim=True)) + shift_t
+    return out if keepdim else reshape(out, tuple(n for i, n in enumerate(x.shape) if i not in axes))

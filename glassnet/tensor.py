@@ -1,0 +1,187 @@
+"""The Tensor: an array, an optional gradient, and the node that made it.
+
+Arithmetic, shape and reduction methods are attached in ``_methods.py`` from
+the op modules, so this file holds only what a tensor *is*.
+"""
+
+import numpy as np
+
+from . import backend
+from .autograd import engine
+from .autograd.grad_mode import _State
+
+
+class Tensor:
+    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_index", "__weakref__")
+    # Let NumPy defer to our reflected operators (ndarray + Tensor -> Tensor).
+    __array_priority__ = 1000
+
+    def __init__(self, data, dtype=None, requires_grad=False):
+        if isinstance(data, Tensor):
+            data = data.data
+        self.data = backend.as_array(data, dtype)
+        self.grad = None
+        self.grad_fn = None
+        self._index = 0
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _make(cls, data, grad_fn, index):
+        """Fast constructor for op outputs: no conversion, no checks."""
+        t = object.__new__(Tensor)
+        t.data = data
+        t.grad = None
+        t.grad_fn = grad_fn
+        t._index = index
+        t.requires_grad = grad_fn is not None
+        return t
+
+    # ----------------------------------------------------------- attributes
+    @property
+    def shape(self):
+        return self.data.shape
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def is_leaf(self):
+        return self.grad_fn is None
+
+    def size(self, dim=None):
+        return self.data.shape if dim is None else self.data.shape[dim]
+
+    def numel(self):
+        return self.data.size
+
+    def dim(self):
+        return self.data.ndim
+
+    def __len__(self):
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def numpy(self):
+        """The underlying array (shared, not copied), like ``torch.Tensor.numpy``."""
+        if self.requires_grad:
+            raise RuntimeError(
+                "Can't call numpy() on a tensor that requires grad. "
+                "Use tensor.detach().numpy() instead."
+            )
+        return self.data
+
+    def item(self):
+        if self.data.size != 1:
+            raise ValueError(
+                f"item(): only a one-element tensor converts to a Python number, "
+                f"this one has shape {self.shape}"
+            )
+        return self.data.item()
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def __array__(self, dtype=None, copy=None):
+        return self.data if dtype is None else self.data.astype(dtype)
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __bool__(self):
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"The truth value of a tensor with {self.data.size} elements is "
+                "ambiguous; use .any() or .all()"
+            )
+        return bool(self.data)
+
+    __hash__ = object.__hash__
+
+    # ------------------------------------------------------------ autograd
+    def requires_grad_(self, requires_grad=True):
+        if requires_grad and self.data.dtype.kind != "f":
+            raise RuntimeError(
+                f"Only floating-point tensors can require gradients, got dtype {self.dtype}"
+            )
+        if not self.is_leaf and not requires_grad:
+            raise RuntimeError(
+                "requires_grad_(False) on a non-leaf tensor: use .detach() instead"
+            )
+        self.requires_grad = requires_grad
+        return self
+
+    def detach(self):
+        """The same data, cut off from the graph."""
+        return Tensor._make(self.data, None, 0)
+
+    def retain_grad(self):
+        """Keep ``.grad`` for this non-leaf tensor after backward."""
+        if self.grad_fn is None:
+            return self
+        retained = self.grad_fn.__dict__.setdefault("retained", {})
+        retained[self._index] = self
+        return self
+
+    def backward(self, gradient=None, retain_graph=False, create_graph=False):
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad``."""
+        if not self.requires_grad:
+            raise RuntimeError(
+                "backward(): this tensor does not require grad and has no grad_fn; "
+                "did you compute it under no_grad(), or forget requires_grad=True?"
+            )
+        if gradient is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"backward(): grad can be implicitly created only for scalar "
+                    f"outputs, but this tensor has shape {self.shape}; pass "
+                    f"gradient= with that shape"
+                )
+            gradient = Tensor._make(np.ones_like(self.data), None, 0)
+        else:
+            gradient = gradient if isinstance(gradient, Tensor) else Tensor(gradient)
+            if gradient.shape != self.shape:
+                raise RuntimeError(
+                    f"backward(): gradient has shape {gradient.shape}, "
+                    f"expected the tensor's shape {self.shape}"
+                )
+        engine.run_backward([self], [gradient], retain_graph, create_graph)
+
+    # ------------------------------------------------------------ in place
+    def zero_(self):
+        self.data[...] = 0
+        return self
+
+    def fill_(self, value):
+        self.data[...] = value
+        return self
+
+    def copy_(self, other):
+        self.data[...] = other.data if isinstance(other, Tensor) else other
+        return self
+
+    # -------------------------------------------------------------- display
+    def __repr__(self):
+        body = np.array2string(self.data, separator=", ", precision=4, prefix="tensor(")
+        extras = []
+        if self.data.dtype not in (backend.get_default_dtype(), backend.int64, backend.bool_):
+            extras.append(f"dtype=glassnet.{self.data.dtype}")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn={self.grad_fn!r}")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return "tensor(" + ", ".join([body] + extras) + ")"
+
+
+def is_grad_enabled():
+    return _State.enabled

@@ -1,0 +1,28 @@
+"""Shared test set-up: the real-data folder, seeding, torch as the oracle."""
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import glassnet
+
+# In a checkout the real datasets sit in ../shared/data; point the loaders at
+# them unless the environment already says where the data lives.
+_shared = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+if "GLASSNET_DATA" not in os.environ and _shared.is_dir():
+    os.environ["GLASSNET_DATA"] = str(_shared)
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    glassnet.manual_seed(0)
+    np.random.seed(0)
+    yield
+
+
+def data_dir():
+    """The real-data root, or None when it is absent."""
+    root = os.environ.get("GLASSNET_DATA")
+    return Path(root) if root and Path(root).is_dir() else None
