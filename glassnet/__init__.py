@@ -19,6 +19,8 @@ from .ops.shape import (
     t, transpose, unsqueeze,
 )
 from .ops.linalg import matmul
+from .io import load, save
+from . import nn
 
 _methods.install()
 clip = clamp

@@ -8,6 +8,7 @@ import numpy as np
 
 from . import backend
 from .autograd import engine
+from .autograd import function as _function
 from .autograd.grad_mode import _State
 
 
@@ -30,6 +31,10 @@ class Tensor:
     @classmethod
     def _make(cls, data, grad_fn, index):
         """Fast constructor for op outputs: no conversion, no checks."""
+        if type(data) is not np.ndarray:
+            # NumPy returns scalars, not 0-d arrays, from full reductions and
+            # 0-d arithmetic; a scalar is immutable and would break zero_() & co.
+            data = np.asarray(data)
         t = object.__new__(Tensor)
         t.data = data
         t.grad = None
@@ -172,8 +177,12 @@ class Tensor:
 
     # -------------------------------------------------------------- display
     def __repr__(self):
-        body = np.array2string(self.data, separator=", ", precision=4, prefix="tensor(")
+        body = np.array2string(
+            self.data, separator=", ", prefix="tensor(", formatter=_float_formatter(self.data)
+        )
         extras = []
+        if self.data.size == 0 and self.data.ndim != 1:
+            extras.append(f"size={self.shape}")
         if self.data.dtype not in (backend.get_default_dtype(), backend.int64, backend.bool_):
             extras.append(f"dtype=glassnet.{self.data.dtype}")
         if self.grad_fn is not None:
@@ -183,5 +192,43 @@ class Tensor:
         return "tensor(" + ", ".join([body] + extras) + ")"
 
 
+def _float_formatter(data):
+    """PyTorch's number style: ``1., 2.`` for whole numbers, else 4 decimals,
+    in scientific notation when magnitudes span more than 1000x."""
+    if data.dtype.kind != "f" or data.size == 0:
+        return None
+    signed = data[np.isfinite(data)].astype(np.float64)
+    finite = np.abs(signed)
+    nonzero = finite[finite != 0]
+    if nonzero.size == 0:
+        fmt = "{:.0f}."
+    else:
+        lo, hi = nonzero.min(), nonzero.max()
+        whole = bool(np.all(finite == np.round(finite)))
+        if hi > 1e8 or (not whole and (hi / lo > 1e3 or lo < 1e-4)):
+            fmt = "{:.4e}"
+        else:
+            fmt = "{:.0f}." if whole else "{:.4f}"
+
+    def one(v):
+        return fmt.format(v) if np.isfinite(v) else str(v)
+
+    # Right-align every entry to the widest one, as PyTorch does; the widest
+    # is an extreme value or a non-finite one.
+    samples = [signed.min(), signed.max()] if signed.size else []
+    if signed.size < data.size:
+        samples += [v for v in (np.inf, -np.inf) if (data == v).any()]
+        samples += [np.nan] if np.isnan(data).any() else []
+    width = max(len(one(v)) for v in samples)
+    return {"float_kind": lambda v: one(v).rjust(width)}
+
+
 def is_grad_enabled():
     return _State.enabled
+
+
+# The autograd modules build Tensors but cannot import this module at load
+# time (it imports them); hand them the class once it exists.
+engine.Tensor = Tensor
+_function.Tensor = Tensor
+_function._make = Tensor._make

@@ -7,11 +7,7 @@ before its node's backward runs once.
 
 from .grad_mode import set_grad_enabled
 
-
-def _tensor_class():
-    from ..tensor import Tensor
-
-    return Tensor
+Tensor = None  # bound by glassnet/tensor.py once the class exists (import cycle)
 
 
 def _topological_order(roots):
@@ -21,14 +17,14 @@ def _topological_order(roots):
         if root is None or id(root) in visited:
             continue
         visited.add(id(root))
-        stack = [(root, iter(root.inputs or ()))]
+        stack = [(root, iter(getattr(root, "inputs", None) or ()))]
         while stack:
             node, children = stack[-1]
             for child in children:
                 fn = child.grad_fn
                 if fn is not None and id(fn) not in visited:
                     visited.add(id(fn))
-                    stack.append((fn, iter(fn.inputs or ())))
+                    stack.append((fn, iter(getattr(fn, "inputs", None) or ())))  # freed: none
                     break
             else:
                 stack.pop()
@@ -100,6 +96,9 @@ def run_backward(outputs, grad_outputs, retain_graph=False, create_graph=False, 
                             f"{fn.name}.backward gave a gradient of shape {grad.shape} "
                             f"for an input of shape {tensor.shape}"
                         )
+                    if grad.data.dtype != tensor.data.dtype:
+                        # float32 mixed with float64: a gradient keeps its input's dtype.
+                        grad = grad.to(tensor.data.dtype)
                     deliver(tensor, grad)
     return found
 
@@ -108,8 +107,6 @@ def _fill_missing(fn, grads):
     """Outputs that received no gradient get zeros (multi-output nodes)."""
     if all(g is not None for g in grads):
         return grads
-    from ..tensor import Tensor
-
     return [
         g if g is not None else Tensor._make(fn.zero_output(i), None, 0)
         for i, g in enumerate(grads)
@@ -123,7 +120,6 @@ def _store_grad(tensor, grad, create_graph, stored):
     a view, read-only, or already handed to another leaf is copied first;
     fresh arrays (most matmul and sum results) are kept as they are.
     """
-    Tensor = _tensor_class()
     if not create_graph:
         data = grad.data
         if not (data.flags.owndata and data.flags.writeable) or id(data) in stored:

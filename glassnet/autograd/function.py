@@ -10,7 +10,14 @@ asks for; an output Tensor is rebuilt on demand from ``(node, index)``, so a
 node never holds a reference to its own outputs and no reference cycle forms.
 """
 
+import numpy as np
+
 from .grad_mode import _State
+
+# Bound by glassnet/tensor.py once the class exists (the modules import each
+# other): the Tensor class and its fast constructor.
+Tensor = None
+_make = None
 
 
 class Function:
@@ -34,38 +41,33 @@ class Function:
 
     @classmethod
     def apply(cls, *inputs, **params):
-        from ..tensor import Tensor
-
-        fn = cls(**params)
-        arrays = [t.data for t in inputs]
-        result = fn.forward(*arrays)
-        multi = isinstance(result, tuple)
-        outs = result if multi else (result,)
-        record = _State.enabled and any(t.requires_grad for t in inputs)
-        if record:
-            fn.inputs = inputs
-            fn.needs_input_grad = tuple(t.requires_grad for t in inputs)
-            fn.n_outputs = len(outs)
-            fn.freed = False
-            if cls.save_output:
-                fn.saved_outputs = outs
-            if multi:
-                fn.output_meta = [(o.shape, o.dtype) for o in outs]
-            tensors = tuple(Tensor._make(o, fn, i) for i, o in enumerate(outs))
-        else:
-            tensors = tuple(Tensor._make(o, None, 0) for o in outs)
-        return tensors if multi else tensors[0]
+        # This runs for every op of every step: kept to plain attribute work.
+        fn = object.__new__(cls)
+        fn.__dict__.update(params)
+        result = fn.forward(*[t.data for t in inputs])
+        needs = tuple([t.requires_grad for t in inputs])
+        if not (_State.enabled and True in needs):
+            if type(result) is tuple:
+                return tuple([_make(o, None, 0) for o in result])
+            return _make(result, None, 0)
+        fn.inputs = inputs
+        fn.needs_input_grad = needs
+        fn.freed = False
+        if cls.save_output:
+            fn.saved_outputs = result if type(result) is tuple else (result,)
+        if type(result) is not tuple:
+            fn.n_outputs = 1
+            return _make(result, fn, 0)
+        fn.n_outputs = len(result)
+        fn.output_meta = [(o.shape, o.dtype) for o in result]
+        return tuple([_make(o, fn, i) for i, o in enumerate(result)])
 
     def output(self, index=0):
         """The ``index``-th output as a Tensor that is part of the graph."""
-        from ..tensor import Tensor
-
         return Tensor._make(self.saved_outputs[index], self, index)
 
     def zero_output(self, index):
         """Zeros shaped like output ``index``: the gradient of an unused output."""
-        import numpy as np
-
         shape, dtype = self.output_meta[index]
         return np.zeros(shape, dtype)
 

@@ -9,24 +9,35 @@ class GradcheckError(AssertionError):
     """Raised when analytic and numerical gradients disagree."""
 
 
-def numerical_grad(fn, inputs, grad_output, eps):
-    """d <grad_output, fn(inputs)> / d input, by central differences."""
+def _outputs(result):
+    return tuple(result) if isinstance(result, (tuple, list)) else (result,)
+
+
+def _weighted(fn, inputs, weights):
+    """<weights, fn(inputs)> summed over every output: one number to differentiate."""
+    return sum(float(np.sum(o.data * w)) for o, w in zip(_outputs(fn(*inputs)), weights))
+
+
+def numerical_grad(fn, inputs, weights, eps):
+    """d <weights, fn(inputs)> / d input, by central differences."""
+    weights = weights if isinstance(weights, (tuple, list)) else (weights,)
     results = []
     for t in inputs:
         if not t.requires_grad:
             results.append(None)
             continue
-        flat = t.data.reshape(-1)  # a view: perturbing it perturbs t
-        g = np.zeros_like(flat)
-        for i in range(flat.size):
-            orig = flat[i]
-            flat[i] = orig + eps
-            plus = float(np.sum(fn(*inputs).data * grad_output))
-            flat[i] = orig - eps
-            minus = float(np.sum(fn(*inputs).data * grad_output))
-            flat[i] = orig
+        g = np.zeros(t.shape, dtype=np.float64)
+        # Index the array itself (not a reshaped copy) so that a
+        # non-contiguous input is perturbed too.
+        for i in np.ndindex(t.shape):
+            orig = t.data[i]
+            t.data[i] = orig + eps
+            plus = _weighted(fn, inputs, weights)
+            t.data[i] = orig - eps
+            minus = _weighted(fn, inputs, weights)
+            t.data[i] = orig
             g[i] = (plus - minus) / (2 * eps)
-        results.append(g.reshape(t.shape))
+        results.append(g)
     return results
 
 
@@ -34,8 +45,9 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
     """Check ``fn``'s backward against central differences.
 
     ``inputs`` are float64 tensors; those with ``requires_grad`` are checked.
-    A random output weighting makes every output element count.  On failure
-    the message names the input and the worst element with both values.
+    ``fn`` returns a tensor or a tuple of tensors.  A random weighting of
+    the outputs makes every output element count.  On failure the message
+    names the input and the worst element with both values.
     """
     from ..tensor import Tensor
 
@@ -46,18 +58,28 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
                 f"gradcheck: input {i} is {t.dtype}; use float64 inputs "
                 "(dtype=glassnet.float64) so finite differences are accurate"
             )
-    out = fn(*inputs)
-    weights = np.random.default_rng(seed).standard_normal(out.shape)
-    wanted = [t for t in inputs if t.requires_grad]
-    analytic = grad(out, wanted, Tensor._make(weights, None, 0), allow_unused=True)
+    outs = _outputs(fn(*inputs))
+    rng = np.random.default_rng(seed)
+    weights = [rng.standard_normal(o.shape) for o in outs]
+    positions = [i for i, t in enumerate(inputs) if t.requires_grad]
+    wanted = [inputs[i] for i in positions]
+    # An output that does not depend on any input has a zero analytic gradient.
+    live = [k for k, o in enumerate(outs) if o.requires_grad]
+    if live:
+        analytic = grad(
+            [outs[k] for k in live], wanted,
+            [Tensor._make(weights[k], None, 0) for k in live], allow_unused=True,
+        )
+    else:
+        analytic = [None] * len(wanted)
     numeric = [n for n in numerical_grad(fn, inputs, weights, eps) if n is not None]
-    for k, (a, n) in enumerate(zip(analytic, numeric)):
+    for pos, a, n in zip(positions, analytic, numeric):
         a = np.zeros_like(n) if a is None else a.data
         err = np.abs(a - n) - (atol + rtol * np.abs(n))
-        if np.any(err > 0):
-            worst = np.unravel_index(np.argmax(err), n.shape)
+        if np.any(err > 0) or np.isnan(a).any() != np.isnan(n).any():
+            worst = np.unravel_index(np.argmax(np.where(np.isnan(err), np.inf, err)), n.shape)
             msg = (
-                f"gradcheck failed for differentiable input {k} (shape {n.shape}): "
+                f"gradcheck failed for input {pos} (shape {n.shape}): "
                 f"at index {tuple(int(i) for i in worst)} the analytic gradient is "
                 f"{a[worst]:.8g} but the numerical one is {n[worst]:.8g} "
                 f"(max abs difference {np.max(np.abs(a - n)):.3g})"
@@ -68,23 +90,31 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
     return True
 
 
-def gradgradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=1):
-    """Check second derivatives: gradcheck of the (create_graph) gradient."""
+def gradgradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=1, raise_exception=True):
+    """Check second derivatives, as ``torch.autograd.gradgradcheck`` does.
+
+    The first gradient ``v -> v^T J(x)`` (built with ``create_graph=True``) is
+    itself gradchecked as a function of both the inputs ``x`` and the
+    upstream gradient ``v``.  Differentiating with respect to ``v`` checks
+    the backward of a backward even for linear ops, whose second derivative
+    with respect to ``x`` is zero.
+    """
     from ..tensor import Tensor
 
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
-    out = fn(*inputs)
-    weights = Tensor._make(np.random.default_rng(seed).standard_normal(out.shape), None, 0)
+    n_in = len(inputs)
     wanted_idx = [i for i, t in enumerate(inputs) if t.requires_grad]
+    rng = np.random.default_rng(seed)
+    vs = tuple(
+        Tensor._make(rng.standard_normal(o.shape), None, 0).requires_grad_(True)
+        for o in _outputs(fn(*inputs))
+    )
 
-    def first_grad(*xs):
-        y = fn(*xs)
-        gs = grad(y, [xs[i] for i in wanted_idx], weights, create_graph=True, allow_unused=True)
-        total = None
-        for g in gs:
-            if g is not None:
-                term = (g * g).sum()
-                total = term if total is None else total + term
-        return total
+    def first_grad(*args):
+        xs, v = args[:n_in], args[n_in:]
+        gs = grad(_outputs(fn(*xs)), [xs[i] for i in wanted_idx], list(v),
+                  create_graph=True, allow_unused=True)
+        return tuple(g for g in gs if g is not None)
 
-    return gradcheck(first_grad, inputs, eps=eps, atol=atol, rtol=rtol, seed=seed)
+    return gradcheck(first_grad, inputs + vs, eps=eps, atol=atol, rtol=rtol,
+                     raise_exception=raise_exception, seed=seed)

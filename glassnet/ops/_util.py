@@ -20,6 +20,21 @@ def as_tensor(x, like=None):
     return Tensor(x)
 
 
+def promote(a, b):
+    """PyTorch's type promotion where NumPy's differs.
+
+    An integer or bool tensor meeting a float tensor takes that float dtype
+    (NumPy would widen int64 with float32 to float64).  Integer tensors
+    never require grad, so the cast is a constant.
+    """
+    ka, kb = a.data.dtype.kind, b.data.dtype.kind
+    if ka == kb or (ka != "f" and kb != "f"):
+        return a, b
+    if ka != "f":
+        return Tensor._make(a.data.astype(b.data.dtype), None, 0), b
+    return a, Tensor._make(b.data.astype(a.data.dtype), None, 0)
+
+
 def normalize_dim(dim, ndim, name):
     """A dim (or tuple of dims) made non-negative, with a clear range error."""
     if dim is None:

@@ -3,6 +3,7 @@
 import numpy as np
 
 from ..autograd.function import Function
+from ..tensor import Tensor
 from . import reduce as R
 from .shape import reshape, squeeze, transpose, unsqueeze
 from .shape_grad import sum_to
@@ -26,8 +27,6 @@ class MatMul(Function):
 
 def matmul(a, b):
     """``a @ b`` with NumPy/PyTorch rules for 1-D and batched operands."""
-    from ..tensor import Tensor
-
     if not isinstance(a, Tensor) or not isinstance(b, Tensor):
         raise TypeError("matmul: both operands must be tensors")
     if a.ndim == 0 or b.ndim == 0:

@@ -8,14 +8,22 @@ differentiated (double backward).  Binary ops reduce their gradient with
 import numpy as np
 
 from ..autograd.function import Function
-from ._util import as_tensor
+from ..tensor import Tensor
+from ._util import as_tensor, promote
 from .shape_grad import sum_to
 
 
-def _binary(cls, a, b):
+def _operands(a, b):
+    """Both operands as Tensors of one dtype family, as PyTorch promotes them."""
     a = as_tensor(a, like=b if not hasattr(a, "data") else None)
     b = as_tensor(b, like=a)
-    return cls.apply(a, b)
+    if a.data.dtype != b.data.dtype:
+        a, b = promote(a, b)
+    return a, b
+
+
+def _binary(cls, a, b):
+    return cls.apply(*_operands(a, b))
 
 
 class Add(Function):
@@ -66,11 +74,17 @@ class Pow(Function):
         a, b = self.inputs
         ga = gb = None
         if self.needs_input_grad[0]:
-            ga = sum_to(g * b * a ** (b - 1), a.shape)
+            ga = g * b * a ** (b - 1)
+            if (b.data == 0).any():
+                # d(a^0)/da is 0 even at a == 0, where b * a^(b-1) is 0 * inf.
+                ga = where(b.data == 0, 0.0, ga)
+            ga = sum_to(ga, a.shape)
         if self.needs_input_grad[1]:
-            # d(a^b)/db = a^b log a; where a == 0 the limit is taken as 0.
-            safe_log = log(where(a > 0, a, 1.0))
-            gb = sum_to(g * a**b * safe_log, b.shape)
+            # d(a^b)/db = a^b log a.  At a == 0 with b >= 0 the limit 0 is used;
+            # a negative base gives nan, as in PyTorch (no real logarithm).
+            at_zero = (a.data == 0) & (b.data >= 0)
+            log_a = log(where(at_zero, 1.0, a)) if at_zero.any() else log(a)
+            gb = sum_to(g * a**b * log_a, b.shape)
         return ga, gb
 
 
@@ -95,7 +109,13 @@ def mul(a, b):
 
 
 def div(a, b):
-    return _binary(Div, a, b)
+    a, b = _operands(a, b)
+    if a.data.dtype.kind != "f" and b.data.dtype.kind != "f":
+        # True division of integers gives the default float, as in PyTorch.
+        from ..backend import get_default_dtype
+
+        a, b = (_constant(t.data.astype(get_default_dtype())) for t in (a, b))
+    return Div.apply(a, b)
 
 
 def pow(a, b):  # noqa: A001 - PyTorch's name
@@ -196,8 +216,6 @@ class Relu(Function):
 
 
 def _constant(array):
-    from ..tensor import Tensor
-
     return Tensor._make(array, None, 0)
 
 
@@ -267,21 +285,44 @@ def where(condition, input, other):  # noqa: A002 - PyTorch's names
     ref = input if hasattr(input, "data") else other if hasattr(other, "data") else None
     a = as_tensor(input, like=ref)
     b = as_tensor(other, like=a)
+    if a.data.dtype != b.data.dtype:
+        a, b = promote(a, b)
     return Where.apply(cond, a, b)
 
 
+class Clamp(Function):
+    """``min(max(x, lo), hi)``.  Each output element's gradient goes to the
+    input it was copied from: ``x`` inside the range (ends included), else
+    the bound it was clipped to; when ``lo > hi`` the result is ``hi``."""
+
+    def forward(self, x, *bounds):
+        lo = bounds[0] if self.has_min else None
+        hi = bounds[-1] if self.has_max else None
+        out = x if lo is None else np.maximum(x, lo)
+        out = out if hi is None else np.minimum(out, hi)
+        if lo is None:
+            self.masks = (x <= hi, None, x > hi)
+        elif hi is None:
+            self.masks = (x >= lo, x < lo, None)
+        else:
+            self.masks = ((x >= lo) & (x <= hi), (x < lo) & (lo < hi), (x > hi) | (hi < lo))
+        return out
+
+    def backward(self, g):
+        masks = [m for m in self.masks if m is not None]
+        zero = zeros_like_tensor(g)
+        return tuple(
+            sum_to(where(m, g, zero), t.shape) if need else None
+            for m, t, need in zip(masks, self.inputs, self.needs_input_grad)
+        )
+
+
 def clamp(x, min=None, max=None):  # noqa: A002 - PyTorch's names
-    """Limit values to ``[min, max]``; the gradient is zero where clipped."""
+    """Limit values to ``[min, max]``; bounds may be numbers or tensors."""
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
-    keep = np.ones(x.shape, dtype=bool)
-    if min is not None:
-        keep &= x.data >= (min.data if hasattr(min, "data") else min)
-    if max is not None:
-        keep &= x.data <= (max.data if hasattr(max, "data") else max)
-    lo = x.data if min is None else np.maximum(x.data, getattr(min, "data", min))
-    clipped = lo if max is None else np.minimum(lo, getattr(max, "data", max))
-    return where(_constant(keep), x, _constant(clipped.astype(x.data.dtype, copy=False)))
+    bounds = [as_tensor(v, like=x) for v in (min, max) if v is not None]
+    return Clamp.apply(x, *bounds, has_min=min is not None, has_max=max is not None)
 
 
 def maximum(a, b):
@@ -295,8 +336,7 @@ def minimum(a, b):
 
 
 def _select_extreme(a, b, better):
-    a = as_tensor(a, like=b if not hasattr(a, "data") else None)
-    b = as_tensor(b, like=a)
+    a, b = _operands(a, b)
     wins = better(a.data, b.data)
     ties = a.data == b.data
     # (a + b) / 2 at ties carries half the gradient to each side.

@@ -6,10 +6,12 @@ dims, after re-inserting them when ``keepdim`` was False.
 """
 
 import builtins
+from collections import namedtuple
 
 import numpy as np
 
 from ..autograd.function import Function
+from ..tensor import Tensor
 from . import math as M
 from ._util import normalize_dim, pick_dim
 from .shape import reshape
@@ -59,38 +61,44 @@ def mean(x, dim=None, keepdim=False, *, axis=None):
 
 
 class MaxMin(Function):
-    """max or min over dims; the gradient goes to the extreme elements,
-    shared evenly between ties (as PyTorch does for a full reduction)."""
+    """max or min over dims.  A full reduction (and amax/amin) shares the
+    gradient evenly between tied extremes; with ``index`` (max/min over one
+    dim) it all goes to the element whose index is returned, as in PyTorch."""
 
     def forward(self, x):
         self.in_shape = x.shape
-        reduce = np.max if self.largest else np.min
-        kept = reduce(x, axis=self.axes, keepdims=True)
-        hit = x == kept
-        self.weights = hit / hit.sum(axis=self.axes, keepdims=True).astype(x.dtype)
+        if self.index is not None:
+            axis = self.axes[0]
+            kept = np.take_along_axis(x, self.index, axis)
+            self.weights = np.zeros(x.shape, x.dtype)
+            np.put_along_axis(self.weights, self.index, 1, axis)
+        else:
+            kept = (np.max if self.largest else np.min)(x, axis=self.axes, keepdims=True)
+            hit = x == kept
+            if np.isnan(kept).any():  # a nan is the extreme: it gets the gradient
+                hit |= np.isnan(x) & np.isnan(kept)
+            self.weights = hit / hit.sum(axis=self.axes, keepdims=True).astype(x.dtype)
         return kept if self.keepdim else kept.reshape(
             tuple(n for i, n in enumerate(x.shape) if i not in self.axes)
         )
 
     def backward(self, g):
-        from ..tensor import Tensor
-
         g = reshape(g, _kept_shape(self.in_shape, self.axes))
         return g * Tensor._make(self.weights.astype(g.dtype, copy=False), None, 0)
 
 
+# torch.max(x, dim) returns a named pair: ``values, indices = x.max(1)`` or ``.values``.
+ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
+
+
 def _extreme(x, dim, keepdim, largest, name):
     if dim is None:
-        return MaxMin.apply(x, axes=tuple(range(x.ndim)), keepdim=False, largest=largest)
+        return MaxMin.apply(x, axes=tuple(range(x.ndim)), keepdim=False, largest=largest, index=None)
     d = normalize_dim(dim, x.ndim, name)
-    values = MaxMin.apply(x, axes=(d,), keepdim=keepdim, largest=largest)
-    pick = np.argmax if largest else np.argmin
-    indices = pick(x.data, axis=d)
-    if keepdim:
-        indices = np.expand_dims(indices, d)
-    from ..tensor import Tensor
-
-    return values, Tensor._make(indices.astype(np.int64), None, 0)
+    index = (np.argmax if largest else np.argmin)(x.data, axis=d, keepdims=True)
+    values = MaxMin.apply(x, axes=(d,), keepdim=keepdim, largest=largest, index=index)
+    indices = index if keepdim else np.squeeze(index, d)
+    return ValuesIndices(values, Tensor._make(indices.astype(np.int64, copy=False), None, 0))
 
 
 def max(x, dim=None, keepdim=False, *, axis=None):  # noqa: A001
@@ -109,17 +117,15 @@ def min(x, dim=None, keepdim=False, *, axis=None):  # noqa: A001
 
 def amax(x, dim=None, keepdim=False):
     axes = _axes(dim, x.ndim, "amax")
-    return MaxMin.apply(x, axes=axes, keepdim=keepdim, largest=True)
+    return MaxMin.apply(x, axes=axes, keepdim=keepdim, largest=True, index=None)
 
 
 def amin(x, dim=None, keepdim=False):
     axes = _axes(dim, x.ndim, "amin")
-    return MaxMin.apply(x, axes=axes, keepdim=keepdim, largest=False)
+    return MaxMin.apply(x, axes=axes, keepdim=keepdim, largest=False, index=None)
 
 
 def argmax(x, dim=None, keepdim=False, *, axis=None):
-    from ..tensor import Tensor
-
     dim = pick_dim(dim, axis)
     if dim is None:
         return Tensor._make(np.asarray(np.argmax(x.data), dtype=np.int64), None, 0)
@@ -129,8 +135,6 @@ def argmax(x, dim=None, keepdim=False, *, axis=None):
 
 
 def argmin(x, dim=None, keepdim=False, *, axis=None):
-    from ..tensor import Tensor
-
     dim = pick_dim(dim, axis)
     if dim is None:
         return Tensor._make(np.asarray(np.argmin(x.data), dtype=np.int64), None, 0)
@@ -158,8 +162,6 @@ def std(x, dim=None, keepdim=False, *, correction=1, unbiased=None, axis=None):
 def logsumexp(x, dim=None, keepdim=False, *, axis=None):
     """log(sum(exp(x))) computed without overflow by shifting by the max."""
     axes = _axes(pick_dim(dim, axis), x.ndim, "logsumexp")
-    from ..tensor import Tensor
-
     shift = np.max(x.data, axis=axes, keepdims=True)
     shift = np.where(np.isfinite(shift), shift, 0)
     shift_t = Tensor._make(shift, None, 0)

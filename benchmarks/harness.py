@@ -1,0 +1,78 @@
+"""Interleaved side-by-side timing in separate worker processes.
+
+Each implementation runs in its own process (so NumPy's OpenBLAS threads and
+PyTorch's thread pool never compete inside one process), built once, then
+the parent asks the workers in turn (A B C A B C ...) for a round of timed
+repetitions.  Interleaving spreads the machine's slow drifts over all
+contenders alike; medians and ratios are what we report.
+"""
+
+import multiprocessing as mp
+import os
+import statistics
+import time
+
+
+def _worker(conn, factory_path, name, threads):
+    os.environ.setdefault("OMP_NUM_THREADS", str(threads))
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", str(threads))
+    module_name, func_name = factory_path.split(":")
+    import importlib
+
+    factory = getattr(importlib.import_module(module_name), func_name)
+    step = factory(name, threads)
+    conn.send("ready")
+    while True:
+        msg = conn.recv()
+        if msg is None:
+            break
+        reps = msg
+        times = []
+        for _ in range(reps):
+            t0 = time.perf_counter()
+            step()
+            times.append(time.perf_counter() - t0)
+        conn.send(times)
+
+
+def compare(factory_path, names, rounds=7, reps=20, warmup=5, threads=2):
+    """Time ``factory(name, threads)()`` for each name; return {name: [seconds...]}.
+
+    ``factory_path`` is ``"module:function"``; the function builds the
+    workload for one implementation and returns a zero-argument step.
+    """
+    ctx = mp.get_context("spawn")
+    workers = {}
+    for name in names:
+        parent, child = ctx.Pipe()
+        proc = ctx.Process(target=_worker, args=(child, factory_path, name, threads), daemon=True)
+        proc.start()
+        workers[name] = (proc, parent)
+    for _, conn in workers.values():
+        assert conn.recv() == "ready"
+    samples = {name: [] for name in names}
+    for _, conn in workers.values():
+        conn.send(warmup)
+        conn.recv()
+    for _ in range(rounds):
+        for name, (_, conn) in workers.items():
+            conn.send(reps)
+            samples[name].extend(conn.recv())
+    for proc, conn in workers.values():
+        conn.send(None)
+        proc.join(timeout=10)
+    return samples
+
+
+def report(title, samples, baseline, unit_scale=1e3, unit="ms"):
+    """Print medians and ratios against ``baseline``; return the rows."""
+    base = statistics.median(samples[baseline])
+    print(f"\n{title}")
+    print(f"| implementation | median {unit} | ratio to {baseline} |")
+    print("|---|---|---|")
+    rows = {}
+    for name, times in samples.items():
+        med = statistics.median(times)
+        rows[name] = (med, med / base)
+        print(f"| {name} | {med * unit_scale:.3f} | {med / base:.2f} |")
+    return rows

@@ -1,0 +1,7 @@
+"""Feeding data to models: datasets, mini-batches, splits and preprocessing."""
+
+from .collate import default_collate
+from .dataloader import DataLoader
+from .dataset import ConcatDataset, Dataset, Subset, TensorDataset, fetch_batch, random_split
+from .preprocessing import MinMaxScaler, StandardScaler, one_hot, to_categorical
+from .split import kfold_indices, train_test_split

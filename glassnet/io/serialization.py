@@ -1,0 +1,166 @@
+"""Saving and loading state dicts as safetensors files.
+
+Why safetensors and not pickle: loading a pickle runs whatever code the file
+names, so a downloaded checkpoint could do anything. A safetensors file is a
+JSON header (names, dtypes, shapes, offsets) followed by raw bytes, so loading
+it only ever reads numbers. PyTorch, JAX and Hugging Face read the same
+files, which is how weights move between glassnet and PyTorch.
+
+A safetensors file holds a flat ``{name: array}`` mapping with its names
+sorted. To give back exactly what was saved, the original structure is kept
+as JSON in the header's metadata (the "layout"): the key order, nested dicts
+such as an optimizer's ``{"state": ..., "param_groups": [...]}``, and plain
+numbers like a learning rate. Nested tensors are stored under dotted names
+(``state.0.momentum_buffer``), so the file stays readable by other tools.
+"""
+
+import contextlib
+import json
+import os
+import secrets
+from collections import OrderedDict
+from collections.abc import Mapping
+
+import numpy as np
+import safetensors
+from safetensors.numpy import save_file
+
+from ..tensor import Tensor
+
+_LAYOUT = "glassnet.layout"
+_PLAIN = (bool, int, float, str, type(None))
+
+
+def _flatten(obj):
+    """Split ``obj`` into ``{dotted name: contiguous array}`` and a JSON layout that rebuilds it."""
+    arrays = {}
+
+    def encode(value, path):
+        where = ".".join(path)
+        if isinstance(value, (Tensor, np.ndarray)):
+            array = value.data if isinstance(value, Tensor) else value
+            if array.dtype.kind not in "biuf" or array.dtype.itemsize > 8:
+                raise TypeError(f"glassnet.save: {where!r} has dtype {array.dtype}, which can't be stored")
+            if where in arrays:
+                raise ValueError(f"glassnet.save: two entries flatten to the same name {where!r}")
+            # safetensors copies raw memory, so a transposed view would be saved scrambled
+            # (np.ascontiguousarray would also turn a 0-d array into shape (1,).)
+            arrays[where] = array if array.flags.c_contiguous else array.copy(order="C")
+            return {"tensor": where}
+        if isinstance(value, Mapping):
+            items = []
+            for key, item in value.items():
+                if isinstance(key, bool) or not isinstance(key, (str, int)):
+                    raise TypeError(
+                        f"glassnet.save: keys must be str or int, got {type(key).__name__} {key!r}"
+                        + (f" inside {where!r}" if where else "")
+                    )
+                items.append([key, encode(item, path + [str(key)])])
+            return {"dict": items}
+        if isinstance(value, (list, tuple)):
+            kind = "tuple" if isinstance(value, tuple) else "list"
+            return {kind: [encode(item, path + [str(i)]) for i, item in enumerate(value)]}
+        if isinstance(value, np.generic) and value.dtype.kind in "biuf":
+            value = value.item()
+        if isinstance(value, _PLAIN):
+            return {"value": value}
+        raise TypeError(
+            f"glassnet.save: the value at key {where!r} is a {type(value).__name__}; only Tensors, "
+            "numpy arrays, numbers, strings, None, and lists/tuples/dicts of them can be saved"
+        )
+
+    return arrays, encode(obj, [])
+
+
+def _unflatten(layout, arrays, top=True):
+    """Rebuild the saved object from its layout; dicts come back in their saved order."""
+    if "tensor" in layout:
+        return Tensor._make(arrays[layout["tensor"]], None, 0)
+    if "dict" in layout:
+        items = ((key, _unflatten(item, arrays, False)) for key, item in layout["dict"])
+        return OrderedDict(items) if top else dict(items)
+    if "list" in layout:
+        return [_unflatten(item, arrays, False) for item in layout["list"]]
+    if "tuple" in layout:
+        return tuple(_unflatten(item, arrays, False) for item in layout["tuple"])
+    return layout["value"]
+
+
+def _fsync_directory(directory):
+    """Make the rename itself durable; POSIX only, and best effort."""
+    if os.name != "posix":
+        return
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def save(obj, path):
+    """Write a state dict (``{name: Tensor}``, possibly nested) to ``path`` as safetensors.
+
+    The write is atomic: the data goes to a temporary file in the same
+    folder, is flushed to disk, and then renamed over ``path``. A crash or an
+    error midway leaves any earlier file at ``path`` as it was.
+    """
+    if not isinstance(obj, Mapping):
+        raise TypeError(
+            f"glassnet.save: expected a state dict (a mapping of names to tensors), got "
+            f"{type(obj).__name__}; for a model pass model.state_dict()"
+        )
+    arrays, layout = _flatten(obj)
+    metadata = {"format": "np", _LAYOUT: json.dumps(layout)}
+
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(f"glassnet.save: the folder {directory!r} does not exist")
+    temp = os.path.join(directory, f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
+    # O_EXCL reserves the name; mode 0o666 lets the umask decide permissions as for any new file.
+    os.close(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+    try:
+        save_file(arrays, temp, metadata=metadata)
+        # The writer has closed the file; fsync on a fresh descriptor still
+        # forces its bytes to disk before the rename makes them visible.
+        with open(temp, "r+b") as f:
+            os.fsync(f.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(temp)
+        raise
+    _fsync_directory(directory)
+
+
+def load(path):
+    """Read a safetensors file into an ordered dict of ``name -> Tensor``.
+
+    Files written by ``glassnet.save`` come back with their original order
+    and nesting; files from elsewhere (e.g. ``safetensors.torch.save_file``)
+    come back flat, in the file's (sorted) order. Dtypes are kept as stored.
+    """
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"glassnet.load: no such file: {path!r}")
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"glassnet.load: {path!r} is a folder, not a safetensors file")
+    try:
+        with safetensors.safe_open(path, framework="np") as f:
+            metadata = f.metadata() or {}
+            arrays = {name: f.get_tensor(name) for name in f.keys()}
+    except safetensors.SafetensorError as error:
+        raise ValueError(
+            f"glassnet.load: {path!r} is not a readable safetensors file ({error}); "
+            "glassnet only loads safetensors, never pickled checkpoints"
+        ) from error
+    except TypeError as error:  # a dtype NumPy has no equivalent for, such as bfloat16
+        raise ValueError(f"glassnet.load: {path!r} holds a dtype NumPy lacks ({error})") from error
+
+    if _LAYOUT not in metadata:
+        return OrderedDict((name, Tensor._make(array, None, 0)) for name, array in arrays.items())
+    try:
+        return _unflatten(json.loads(metadata[_LAYOUT]), arrays)
+    except (ValueError, KeyError, TypeError) as error:
+        raise ValueError(f"glassnet.load: {path!r} has a damaged layout entry ({error!r})") from error

@@ -1,0 +1,25 @@
+"""``Dropout``: randomly silence units while training, do nothing when evaluating."""
+
+from ..ops import activation as A
+from .module import Module
+
+
+class Dropout(Module):
+    """Zero each element with probability ``p`` in training mode, scaling the rest by 1/(1-p).
+
+    In ``eval()`` mode it is the identity, so remember ``model.eval()`` before
+    measuring accuracy.  ``glassnet.manual_seed`` makes the masks reproducible.
+    """
+
+    def __init__(self, p=0.5, inplace=False):
+        super().__init__()
+        if not 0 <= p <= 1:
+            raise ValueError(f"Dropout: p is a probability and must be in [0, 1], got {p}")
+        self.p = p
+        self.inplace = inplace
+
+    def forward(self, input):  # noqa: A002 - PyTorch's name
+        return A.dropout(input, self.p, self.training)
+
+    def extra_repr(self):
+        return f"p={self.p}, inplace={self.inplace}"

@@ -1,0 +1,87 @@
+"""Adam and AdamW: momentum on the gradient, scaled by a running RMS of it."""
+
+import numpy as np
+
+from .optimizer import Optimizer, _buffer
+
+
+class Adam(Optimizer):
+    """Adaptive moment estimation (Kingma & Ba, 2015)::
+
+        m  = beta1 * m + (1 - beta1) * d              first moment
+        v  = beta2 * v + (1 - beta2) * d * d          second moment (amsgrad: its running max)
+        p -= lr / (1 - beta1**t) * m / (sqrt(v / (1 - beta2**t)) + eps)
+
+    ``weight_decay`` adds ``weight_decay * p`` to the gradient (L2 penalty);
+    ``AdamW`` decays the weights directly instead.
+    """
+
+    _decoupled = False
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False,
+                 *, maximize=False):
+        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                        maximize=maximize)
+        super().__init__(params, defaults)
+
+    def _check_group(self, group):
+        self._non_negative(group, "lr", "eps", "weight_decay")
+        for i, beta in enumerate(group["betas"]):
+            if not 0 <= beta < 1:
+                raise ValueError(f"{type(self).__name__}: invalid betas[{i}]={beta!r}, it must be in [0, 1)")
+
+    def _init_state(self, p, group):
+        state = {"step": 0, "exp_avg": _buffer(np.zeros_like(p.data)),
+                 "exp_avg_sq": _buffer(np.zeros_like(p.data))}
+        if group["amsgrad"]:
+            state["max_exp_avg_sq"] = _buffer(np.zeros_like(p.data))
+        self.state[p] = state
+        return state
+
+    def _step_group(self, group):
+        lr, eps, weight_decay = float(group["lr"]), float(group["eps"]), float(group["weight_decay"])
+        beta1, beta2 = (float(b) for b in group["betas"])
+        amsgrad, maximize = group["amsgrad"], group["maximize"]
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            param = p.data
+            state = self.state.get(p) or self._init_state(p, group)
+            state["step"] += 1
+            t = state["step"]
+            if self._decoupled:
+                if weight_decay != 0:
+                    param *= 1 - lr * weight_decay
+                d = self._direction(param, p.grad.data, 0.0, maximize)
+            else:
+                d = self._direction(param, p.grad.data, weight_decay, maximize)
+            tmp = self._tmp(param, 1)
+
+            m, v = state["exp_avg"].data, state["exp_avg_sq"].data
+            m += np.multiply(np.subtract(d, m, out=tmp), 1 - beta1, out=tmp)
+            v *= beta2
+            v += np.multiply(np.multiply(d, 1 - beta2, out=tmp), d, out=tmp)
+            if amsgrad:
+                v = np.maximum(state["max_exp_avg_sq"].data, v, out=state["max_exp_avg_sq"].data)
+
+            # sqrt(v / c2) + eps = (sqrt(v) + eps * sqrt(c2)) / sqrt(c2): folding sqrt(c2)
+            # into the scalar step saves a pass over the parameter.
+            c1, c2_sqrt = 1 - beta1**t, (1 - beta2**t) ** 0.5
+            denom = np.sqrt(v, out=tmp)
+            denom += eps * c2_sqrt
+            step = np.divide(m, denom, out=tmp)
+            step *= -lr * c2_sqrt / c1
+            param += step
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter, 2019): before each
+    step ``p *= 1 - lr * weight_decay``, instead of adding ``weight_decay * p``
+    to the gradient, so the decay is not rescaled by Adam's denominator.
+    """
+
+    _decoupled = True
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False,
+                 *, maximize=False):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize)

@@ -1,0 +1,69 @@
+"""RMSprop: divide the gradient by a running root-mean-square of recent gradients."""
+
+import numpy as np
+
+from .optimizer import Optimizer, _buffer
+
+
+class RMSprop(Optimizer):
+    """Steps scaled by a moving average of squared gradients::
+
+        square_avg = alpha * square_avg + (1 - alpha) * d * d
+        avg        = sqrt(square_avg - grad_avg ** 2) + eps   (centered: grad_avg is
+                     the moving average of d; otherwise it is 0)
+        buf        = momentum * buf + d / avg                 (if momentum > 0)
+        p         -= lr * buf   or   lr * d / avg
+    """
+
+    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
+                 centered=False, *, maximize=False):
+        defaults = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
+                        centered=centered, maximize=maximize)
+        super().__init__(params, defaults)
+
+    def _check_group(self, group):
+        self._non_negative(group, "lr", "alpha", "eps", "weight_decay", "momentum")
+
+    def _init_state(self, p, group):
+        state = {"step": 0, "square_avg": _buffer(np.zeros_like(p.data))}
+        if group["momentum"] > 0:
+            state["momentum_buffer"] = _buffer(np.zeros_like(p.data))
+        if group["centered"]:
+            state["grad_avg"] = _buffer(np.zeros_like(p.data))
+        self.state[p] = state
+        return state
+
+    def _step_group(self, group):
+        lr, alpha, eps = float(group["lr"]), float(group["alpha"]), float(group["eps"])
+        momentum, weight_decay = float(group["momentum"]), float(group["weight_decay"])
+        centered, maximize = group["centered"], group["maximize"]
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            param = p.data
+            state = self.state.get(p) or self._init_state(p, group)
+            state["step"] += 1
+            d = self._direction(param, p.grad.data, weight_decay, maximize)
+            tmp = self._tmp(param, 1)
+
+            square_avg = state["square_avg"].data
+            square_avg *= alpha
+            square_avg += np.multiply(np.multiply(d, 1 - alpha, out=tmp), d, out=tmp)
+            if centered:
+                grad_avg = state["grad_avg"].data
+                grad_avg += np.multiply(np.subtract(d, grad_avg, out=tmp), 1 - alpha, out=tmp)
+                np.subtract(square_avg, np.multiply(grad_avg, grad_avg, out=tmp), out=tmp)
+                avg = np.sqrt(tmp, out=tmp)
+            else:
+                avg = np.sqrt(square_avg, out=tmp)
+            avg += eps
+
+            if momentum > 0:
+                buf = state["momentum_buffer"].data
+                buf *= momentum
+                buf += np.divide(d, avg, out=tmp)
+                param += np.multiply(buf, -lr, out=tmp)
+            else:
+                step = np.divide(d, avg, out=tmp)
+                step *= -lr
+                param += step

@@ -1,0 +1,59 @@
+"""Stochastic gradient descent, with optional momentum and Nesterov momentum."""
+
+import numpy as np
+
+from .optimizer import Optimizer, _buffer
+
+
+class SGD(Optimizer):
+    """``p -= lr * d``, where ``d`` is the gradient (plus ``weight_decay * p``),
+    or a running sum of past gradients when ``momentum > 0``::
+
+        buf = momentum * buf + (1 - dampening) * d     (buf = d on the first step)
+        d   = d + momentum * buf  if nesterov  else  buf
+    """
+
+    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False,
+                 *, maximize=False):
+        defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
+                        nesterov=nesterov, maximize=maximize)
+        super().__init__(params, defaults)
+
+    def _check_group(self, group):
+        self._non_negative(group, "lr", "momentum", "weight_decay")
+        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ValueError(
+                f"SGD: nesterov=True needs momentum > 0 and dampening = 0, "
+                f"got momentum={group['momentum']!r}, dampening={group['dampening']!r}"
+            )
+
+    def _step_group(self, group):
+        # float() keeps a NumPy float64 hyper-parameter from upcasting float32 arithmetic.
+        lr, momentum = float(group["lr"]), float(group["momentum"])
+        dampening, weight_decay = float(group["dampening"]), float(group["weight_decay"])
+        nesterov, maximize = group["nesterov"], group["maximize"]
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            param = p.data
+            d = self._direction(param, p.grad.data, weight_decay, maximize)
+            if momentum != 0:
+                state = self.state.setdefault(p, {})
+                if "momentum_buffer" not in state:
+                    state["momentum_buffer"] = _buffer(d.copy())
+                    buf = state["momentum_buffer"].data
+                else:
+                    buf = state["momentum_buffer"].data
+                    np.multiply(buf, momentum, out=buf)
+                    if dampening == 0:
+                        np.add(buf, d, out=buf)
+                    else:
+                        buf += np.multiply(d, 1 - dampening, out=self._tmp(param, 1))
+                if nesterov:
+                    # Slot 1, because d may be slot 0's scratch or the caller's gradient.
+                    tmp = np.multiply(buf, momentum, out=self._tmp(param, 1))
+                    d = np.add(d, tmp, out=tmp)
+                else:
+                    d = buf
+            # A fresh product would allocate a parameter-sized array every step.
+            param += np.multiply(d, -lr, out=self._tmp(param, 1))

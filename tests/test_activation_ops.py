@@ -1,0 +1,194 @@
+"""Activation ops vs PyTorch (forward, backward, double backward) and finite differences."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as TF
+
+import glassnet
+from glassnet.autograd import grad, gradcheck, gradgradcheck
+from glassnet.ops import activation as A
+from glassnet.ops.activation import normal_cdf_pdf
+
+# name -> (glassnet function, torch function)
+CASES = {
+    "leaky_relu": (lambda x: A.leaky_relu(x), lambda x: TF.leaky_relu(x)),
+    "leaky_relu_0.2": (lambda x: A.leaky_relu(x, 0.2), lambda x: TF.leaky_relu(x, 0.2)),
+    "gelu": (lambda x: A.gelu(x), lambda x: TF.gelu(x)),
+    "gelu_tanh": (lambda x: A.gelu(x, "tanh"), lambda x: TF.gelu(x, approximate="tanh")),
+    "silu": (A.silu, TF.silu),
+    "elu": (lambda x: A.elu(x), lambda x: TF.elu(x)),
+    "elu_0.5": (lambda x: A.elu(x, 0.5), lambda x: TF.elu(x, 0.5)),
+    "softplus": (lambda x: A.softplus(x), lambda x: TF.softplus(x)),
+    "softplus_beta2_thr3": (lambda x: A.softplus(x, 2.0, 3.0), lambda x: TF.softplus(x, 2.0, 3.0)),
+    "softmax_last": (lambda x: A.softmax(x, -1), lambda x: TF.softmax(x, -1)),
+    "softmax_0": (lambda x: A.softmax(x, 0), lambda x: TF.softmax(x, 0)),
+    "log_softmax_last": (lambda x: A.log_softmax(x, -1), lambda x: TF.log_softmax(x, -1)),
+    "log_softmax_1": (lambda x: A.log_softmax(x, 1), lambda x: TF.log_softmax(x, 1)),
+}
+SHAPES = [(7,), (4, 5), (2, 3, 6)]
+
+
+def _input(shape, dtype, scale=3.0):
+    return (np.random.default_rng(1).standard_normal(shape) * scale).astype(dtype)
+
+
+def _both(x_np, requires_grad=True):
+    gx = glassnet.tensor(x_np, dtype=x_np.dtype, requires_grad=requires_grad)
+    tx = torch.tensor(x_np, requires_grad=requires_grad)
+    return gx, tx
+
+
+@pytest.mark.parametrize("name", CASES)
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_forward_backward_match_torch(name, shape, dtype):
+    if name == "log_softmax_1" and len(shape) < 2:
+        pytest.skip("dim out of range for this shape")
+    gfn, tfn = CASES[name]
+    x = _input(shape, dtype)
+    gx, tx = _both(x)
+    gy, ty = gfn(gx), tfn(tx)
+    tol = dict(rtol=1e-5, atol=1e-6) if dtype == np.float32 else dict(rtol=1e-11, atol=1e-12)
+    assert gy.dtype == dtype
+    np.testing.assert_allclose(gy.data, ty.detach().numpy(), **tol)
+    upstream = np.random.default_rng(2).standard_normal(shape).astype(dtype)
+    gy.backward(glassnet.tensor(upstream, dtype=dtype))
+    ty.backward(torch.tensor(upstream))
+    assert gx.grad.dtype == dtype
+    np.testing.assert_allclose(gx.grad.data, tx.grad.numpy(), **tol)
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_gradcheck_and_gradgradcheck(name):
+    gfn, _ = CASES[name]
+    x = glassnet.tensor(_input((3, 4), np.float64, scale=2.0), dtype=glassnet.float64, requires_grad=True)
+    assert gradcheck(gfn, [x])
+    assert gradgradcheck(gfn, [x])
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_second_derivative_matches_torch(name):
+    gfn, tfn = CASES[name]
+    x = _input((3, 5), np.float64, scale=2.0)
+    w = np.random.default_rng(3).standard_normal((3, 5))
+    gx, tx = _both(x)
+    (g1,) = grad((gfn(gx) * glassnet.tensor(w, dtype=glassnet.float64)).sum(), gx, create_graph=True)
+    (g2,) = grad((g1 * g1).sum(), gx)
+    (t1,) = torch.autograd.grad((tfn(tx) * torch.tensor(w)).sum(), tx, create_graph=True)
+    (t2,) = torch.autograd.grad((t1 * t1).sum(), tx)
+    np.testing.assert_allclose(g2.data, t2.numpy(), rtol=1e-9, atol=1e-11)
+
+
+# ------------------------------------------------------------------ GELU / erf
+def test_normal_cdf_is_accurate_over_the_whole_range():
+    x = np.linspace(-38, 38, 5001)
+    cdf, pdf = normal_cdf_pdf(x)
+    # math.erfc is accurate to an ulp or so everywhere, tails included
+    expected = np.array([0.5 * math.erfc(-v / math.sqrt(2)) for v in x])
+    np.testing.assert_allclose(cdf, expected, rtol=1e-12, atol=1e-305)
+    np.testing.assert_allclose(pdf, np.exp(-x * x / 2) / np.sqrt(2 * np.pi), rtol=1e-13)
+    cdf32, _ = normal_cdf_pdf(x.astype(np.float32))
+    assert cdf32.dtype == np.float32
+    np.testing.assert_allclose(cdf32, expected, rtol=2e-5, atol=3e-7)
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_gelu_extremes_match_torch(approximate):
+    x = np.array([-1e4, -40.0, -12.0, -5.0, -1e-8, 0.0, 1e-8, 5.0, 12.0, 40.0, 1e4])
+    for dtype in (np.float32, np.float64):
+        gy = A.gelu(glassnet.tensor(x, dtype=dtype), approximate).data
+        ty = TF.gelu(torch.tensor(x.astype(dtype)), approximate=approximate).numpy()
+        assert np.all(np.isfinite(gy))
+        np.testing.assert_allclose(gy, ty, rtol=1e-6, atol=1e-7)
+
+
+def test_gelu_rejects_unknown_approximation():
+    with pytest.raises(ValueError, match="approximate must be 'none' or 'tanh', got 'fast'"):
+        A.gelu(glassnet.randn(3), "fast")
+
+
+# ------------------------------------------------------------ softmax family
+@pytest.mark.parametrize("fn, tfn", [(A.softmax, TF.softmax), (A.log_softmax, TF.log_softmax)])
+def test_softmax_is_stable_for_large_inputs(fn, tfn):
+    x = np.array([[1000.0, 1001.0, 1002.0], [-1000.0, 0.0, 1000.0], [-1e30, -1e30, -1e30]], np.float32)
+    gx, tx = _both(x)
+    gy, ty = fn(gx, 1), tfn(tx, 1)
+    assert np.all(np.isfinite(gy.data))
+    np.testing.assert_allclose(gy.data, ty.detach().numpy(), rtol=1e-6, atol=1e-6)
+    gy.sum().backward()
+    ty.sum().backward()
+    np.testing.assert_allclose(gx.grad.data, tx.grad.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_softmax_rows_sum_to_one_and_default_dim_is_last():
+    y = A.softmax(glassnet.randn(4, 6) * 10)
+    np.testing.assert_allclose(y.data.sum(axis=-1), np.ones(4), rtol=1e-6)
+    np.testing.assert_allclose(np.exp(A.log_softmax(glassnet.randn(2, 3, 5), dim=1).data).sum(1), 1, rtol=1e-6)
+
+
+def test_softmax_errors_are_clear():
+    with pytest.raises(IndexError, match="softmax: dim 2 is out of range for a tensor with 2 dimensions"):
+        A.softmax(glassnet.randn(2, 3), 2)
+    with pytest.raises(TypeError, match="log_softmax: expected a floating-point tensor, got dtype int64"):
+        A.log_softmax(glassnet.tensor([1, 2, 3]), 0)
+
+
+# ----------------------------------------------------------------- dropout
+def test_dropout_statistics_and_scaling():
+    x = glassnet.ones(1000, 1000)
+    y = A.dropout(x, 0.3).data
+    kept = y != 0
+    assert abs(1 - kept.mean() - 0.3) < 0.003
+    np.testing.assert_allclose(y[kept], 1 / 0.7, rtol=1e-6)
+    assert abs(y.mean() - 1.0) < 0.01  # inverted dropout keeps the expectation
+
+
+def test_dropout_backward_uses_the_same_mask():
+    x = glassnet.randn(50, 40, requires_grad=True)
+    y = A.dropout(x, 0.5)
+    y.sum().backward()
+    mask = y.data / x.data
+    np.testing.assert_allclose(x.grad.data, mask, rtol=1e-5)
+    assert set(np.unique(np.round(mask, 5))) == {0.0, 2.0}
+
+
+def test_dropout_is_reproducible_with_manual_seed():
+    x = glassnet.ones(20, 20)
+    glassnet.manual_seed(123)
+    a = A.dropout(x, 0.5).data
+    glassnet.manual_seed(123)
+    b = A.dropout(x, 0.5).data
+    c = A.dropout(x, 0.5).data
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(b, c)
+
+
+def test_dropout_edge_cases():
+    x = glassnet.randn(10, 10, requires_grad=True)
+    assert A.dropout(x, 0.0) is x
+    assert A.dropout(x, 0.7, training=False) is x
+    y = A.dropout(x, 1.0)
+    assert np.all(y.data == 0) and np.all(np.isfinite(y.data))
+    y.sum().backward()
+    assert np.all(x.grad.data == 0)
+    for bad in (-0.1, 1.5):
+        with pytest.raises(ValueError, match=f"must be in \\[0, 1\\], got {bad}"):
+            A.dropout(x, bad)
+
+
+def test_dropout_gradcheck_with_a_fixed_mask():
+    def fn(x):
+        glassnet.manual_seed(5)
+        return A.dropout(x, 0.4)
+
+    x = glassnet.randn(4, 6, dtype=glassnet.float64, requires_grad=True)
+    assert gradcheck(fn, [x])
+    assert gradgradcheck(fn, [x])
+
+
+def test_activation_rejects_integer_input():
+    with pytest.raises(TypeError, match="gelu: expected a floating-point tensor"):
+        A.gelu(glassnet.tensor([1, 2]))

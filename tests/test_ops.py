@@ -1,0 +1,202 @@
+"""Every differentiable op against PyTorch and against finite differences.
+
+For each case of ``op_cases.CASES``: (a) the float32 forward matches torch,
+(b) the backward of a random upstream gradient matches torch, (c) the
+float64 backward matches central differences (``gradcheck``), and (d) so
+does the double backward (``gradgradcheck``, which also differentiates with
+respect to the upstream gradient, so linear ops are covered too).
+"""
+
+import zlib
+
+import numpy as np
+import pytest
+import torch
+
+import glassnet as gn
+from glassnet.autograd import gradcheck, gradgradcheck
+
+from op_cases import CASES, draw
+
+IDS = [c.name for c in CASES]
+
+
+def _as_tuple(x):
+    return tuple(x) if isinstance(x, (tuple, list)) else (x,)
+
+
+def _inputs(case):
+    return draw(case, np.random.default_rng(zlib.crc32(case.name.encode())))
+
+
+def _both(case, dtype=np.float32):
+    """The case's inputs as glassnet and torch leaves requiring grad."""
+    arrays = [a.astype(dtype) for a in _inputs(case)]
+    ours = [gn.tensor(a, dtype=dtype, requires_grad=True) for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    return ours, theirs
+
+
+def _close(ours, theirs, rtol, atol, what):
+    assert tuple(ours.shape) == tuple(theirs.shape), f"{what}: shape {ours.shape} vs torch {theirs.shape}"
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=rtol, atol=atol,
+                               err_msg=what)
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_forward_matches_torch(case):
+    ours, theirs = _both(case)
+    got, want = _as_tuple(case.fn(gn, *ours)), _as_tuple(case.fn(torch, *theirs))
+    assert len(got) == len(want)
+    for k, (g, w) in enumerate(zip(got, want)):
+        assert str(g.dtype) == str(w.dtype).replace("torch.", ""), f"output {k} dtype"
+        assert g.requires_grad == w.requires_grad
+        _close(g, w, case.tol.get("rtol", 1e-5), case.tol.get("atol", 1e-6), f"output {k}")
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_backward_matches_torch(case):
+    ours, theirs = _both(case)
+    got, want = _as_tuple(case.fn(gn, *ours)), _as_tuple(case.fn(torch, *theirs))
+    rng = np.random.default_rng(1)
+    ups = [rng.standard_normal(w.shape).astype(np.float32) for w in want]
+    g_ours = gn.autograd.grad(got, ours, [gn.tensor(u) for u in ups], allow_unused=True)
+    g_theirs = torch.autograd.grad(want, theirs, [torch.tensor(u) for u in ups], allow_unused=True)
+    for k, (t, g, w) in enumerate(zip(ours, g_ours, g_theirs)):
+        if w is None:
+            assert g is None or not np.any(g.numpy()), f"input {k}: torch gives no gradient"
+            continue
+        assert g is not None, f"input {k}: no gradient, torch has one"
+        assert g.dtype == t.dtype, f"input {k}: gradient dtype {g.dtype}, input {t.dtype}"
+        _close(g, w, case.tol.get("rtol", 1e-4), case.tol.get("atol", 1e-5), f"grad of input {k}")
+
+
+def _float64_inputs(case):
+    return [gn.tensor(a, dtype=gn.float64, requires_grad=True) for a in _inputs(case)]
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_gradcheck(case):
+    inputs = _float64_inputs(case)
+    for out in _as_tuple(case.fn(gn, *inputs)):
+        assert out.dtype == gn.float64, "float64 in, float64 out"
+    assert gradcheck(lambda *xs: case.fn(gn, *xs), inputs)
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.gradgrad], ids=[c.name for c in CASES if c.gradgrad])
+def test_gradgradcheck(case):
+    assert gradgradcheck(lambda *xs: case.fn(gn, *xs), _float64_inputs(case))
+
+
+# ------------------------------------------------- what a table cannot say
+
+
+def test_repeated_indices_accumulate():
+    x = gn.zeros(4, requires_grad=True)
+    x[gn.tensor([0, 0, 0, 2])].sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [3, 0, 1, 0])
+    y = gn.zeros(2, 3, requires_grad=True)
+    (y[[1, 1], [2, 2]] * gn.tensor([1.0, 10.0])).sum().backward()
+    np.testing.assert_array_equal(y.grad.numpy(), [[0, 0, 0], [0, 0, 11]])
+
+
+def test_max_min_ties_follow_torch():
+    data = np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]], np.float32)
+    for reduce in [lambda L, x: L.max(x), lambda L, x: L.min(x, 1)[0], lambda L, x: x.max(dim=0).values,
+                   lambda L, x: L.amax(x, 1), lambda L, x: L.amin(x), lambda L, x: L.maximum(x, x[:, :1]),
+                   lambda L, x: L.minimum(x[0], x[1])]:
+        ours = gn.tensor(data, requires_grad=True)
+        theirs = torch.tensor(data, requires_grad=True)
+        reduce(gn, ours).sum().backward()
+        reduce(torch, theirs).sum().backward()
+        np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy())
+
+
+def test_max_with_dim_returns_values_and_indices():
+    data = np.array([[1.0, 3.0, 3.0], [5.0, 2.0, 5.0]], np.float32)
+    values, indices = gn.tensor(data).max(1)
+    want = torch.tensor(data).max(1)
+    np.testing.assert_array_equal(values.numpy(), want.values.numpy())
+    np.testing.assert_array_equal(indices.numpy(), want.indices.numpy())
+    assert indices.dtype == gn.int64
+    kept = gn.min(gn.tensor(data), dim=0, keepdim=True)
+    assert kept.values.shape == (1, 3) and kept.indices.shape == (1, 3)
+
+
+def test_pow_negative_base_integer_exponent_has_finite_gradient():
+    for exponent in [2, 3, -1, 2.0]:
+        x = gn.tensor([-2.0, -0.5, 3.0], requires_grad=True)
+        tx = torch.tensor([-2.0, -0.5, 3.0], requires_grad=True)
+        (x**exponent).sum().backward()
+        (tx**exponent).sum().backward()
+        assert np.all(np.isfinite(x.grad.numpy()))
+        np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-6)
+
+
+def test_pow_at_zero_matches_torch():
+    x = gn.tensor([0.0, 0.0, 2.0], requires_grad=True)
+    e = gn.tensor([0.0, 2.0, 0.0], requires_grad=True)
+    tx = torch.tensor([0.0, 0.0, 2.0], requires_grad=True)
+    te = torch.tensor([0.0, 2.0, 0.0], requires_grad=True)
+    (x**e).sum().backward()
+    (tx**te).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy())
+    np.testing.assert_allclose(e.grad.numpy(), te.grad.numpy())
+
+
+def test_clamp_tensor_bounds_match_torch_where_bounds_cross():
+    x, lo, hi = [0.0, 2.0, -3.0, 1.0], [1.0, 1.0, 1.0, 1.0], [0.5, 3.0, 3.0, 1.0]
+    ours = [gn.tensor(v, requires_grad=True) for v in (x, lo, hi)]
+    theirs = [torch.tensor(v, requires_grad=True) for v in (x, lo, hi)]
+    out = gn.clamp(*ours)
+    want = torch.clamp(*theirs)
+    np.testing.assert_array_equal(out.detach().numpy(), want.detach().numpy())
+    out.backward(gn.tensor([1.0, 2.0, 3.0, 4.0]))
+    want.backward(torch.tensor([1.0, 2.0, 3.0, 4.0]))
+    for a, b in zip(ours, theirs):
+        np.testing.assert_array_equal(a.grad.numpy(), b.grad.numpy())
+
+
+def test_where_with_python_scalars():
+    x = gn.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    y = gn.where(x > 0, x, 0.0) + gn.where(x > 0, 1.0, x)
+    assert y.dtype == gn.float32
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [1, 1, 1])
+    both = gn.where(gn.tensor([True, False]), 1.0, 0.0)
+    assert both.dtype == gn.float32 and both.tolist() == [1.0, 0.0]
+    assert gn.where(gn.tensor([True, False]), 1, 0).dtype == gn.int64
+    x64 = gn.tensor([1.0, -1.0], dtype=gn.float64)
+    assert gn.where(x64 > 0, x64, 0.0).dtype == gn.float64
+
+
+def test_sigmoid_and_logsumexp_do_not_overflow():
+    x = gn.tensor([-1000.0, 0.0, 1000.0])
+    np.testing.assert_array_equal(gn.sigmoid(x).numpy(), [0.0, 0.5, 1.0])
+    np.testing.assert_allclose(gn.logsumexp(x, 0).item(), 1000.0)
+
+
+def test_cast_backward_keeps_each_dtype():
+    x = gn.tensor([1.0, 2.0], dtype=gn.float64, requires_grad=True)
+    y = x.float() * 3
+    assert y.dtype == gn.float32
+    y.sum().backward()
+    assert x.grad.dtype == gn.float64 and x.grad.tolist() == [3.0, 3.0]
+    # float32 meeting float64 gives float64, but each gradient has its input's dtype
+    a = gn.tensor([1.0, 2.0], requires_grad=True)
+    b = gn.tensor([3.0, 4.0], dtype=gn.float64, requires_grad=True)
+    (a * b).sum().backward()
+    assert a.grad.dtype == gn.float32 and b.grad.dtype == gn.float64
+    np.testing.assert_array_equal(a.grad.numpy(), [3, 4])
+
+
+def test_integer_tensors_promote_like_torch():
+    cases = [
+        lambda L, t: t + 0.5, lambda L, t: 0.5 * t, lambda L, t: t * 2, lambda L, t: t / 2,
+        lambda L, t: t - 1, lambda L, t: t * L.tensor([0.5]), lambda L, t: 2.0**t,
+        lambda L, t: L.maximum(t, L.tensor([1.5])), lambda L, t: L.where(t > 1, t, 0.5),
+    ]
+    for f in cases:
+        got, want = f(gn, gn.tensor([1, 2, 3])), f(torch, torch.tensor([1, 2, 3]))
+        assert str(got.dtype) == str(want.dtype).replace("torch.", "")
+        np.testing.assert_allclose(got.numpy(), want.numpy())
