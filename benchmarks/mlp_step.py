@@ -13,7 +13,6 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import numpy as np  # noqa: E402
-
 from harness import compare, report  # noqa: E402
 
 SIZES = (784, 512, 256, 10)

@@ -5,7 +5,7 @@ from .backend import bool_, float32, float64, get_default_dtype, int32, int64, s
 from .tensor import Tensor
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .creation import (
-    arange, as_tensor, empty, eye, from_numpy, full, full_like, linspace, manual_seed,
+    arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, linspace, manual_seed,
     normal, ones, ones_like, rand, rand_like, randint, randn, randn_like, randperm,
     tensor, zeros, zeros_like,
 )
@@ -21,9 +21,20 @@ from .ops.shape import (
 from .ops.linalg import matmul
 from .io import load, save
 from . import nn
+from . import optim
 
 _methods.install()
 clip = clamp
 concat = concatenate = cat
+# PyTorch's dtype aliases (``dtype=torch.float``, ``.to(torch.long)``).
+float, double, long, int, bool = float32, float64, int64, int32, bool_  # noqa: A001
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def numel(input):  # noqa: A002
+    return input.numel()
 
 __version__ = "0.1.0"

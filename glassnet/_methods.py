@@ -68,6 +68,29 @@ def _inplace(fn, name):
     return method
 
 
+def _inplace_named(fn, name):
+    """``add_`` & co: PyTorch's in-place methods, for tensors outside any graph.
+
+    Unlike ``+=`` (which may rebind a name to a new graph node), a method
+    call must change this very tensor, which glassnet cannot do while the
+    tensor is part of a recorded graph.
+    """
+
+    def method(self, other, *, alpha=None):
+        other_t = as_tensor(other, like=self)
+        if _State.enabled and (self.requires_grad or other_t.requires_grad):
+            raise RuntimeError(
+                f"{name}: in-place update of a tensor that takes part in autograd; "
+                f"do it under `with glassnet.no_grad():`, or write `x = x {name[:-1]} ...`"
+            )
+        if alpha is not None:
+            other_t = M.mul(other_t.detach(), alpha)
+        self.data[...] = fn(self.detach(), other_t.detach()).data
+        return self
+
+    return method
+
+
 def _setitem(self, index, value):
     if _State.enabled and self.requires_grad:
         raise RuntimeError(
@@ -96,6 +119,8 @@ METHODS = {
     "__neg__": M.neg, "__pos__": lambda self: self,
     "__iadd__": _inplace(M.add, "+="), "__isub__": _inplace(M.sub, "-="),
     "__imul__": _inplace(M.mul, "*="), "__itruediv__": _inplace(M.div, "/="),
+    "add_": _inplace_named(M.add, "add_"), "sub_": _inplace_named(M.sub, "sub_"),
+    "mul_": _inplace_named(M.mul, "mul_"), "div_": _inplace_named(M.div, "div_"),
     "add": M.add, "sub": M.sub, "mul": M.mul, "div": M.div, "pow": M.pow, "neg": M.neg,
     "matmul": linalg.matmul,
     # comparisons (no gradient)
@@ -118,7 +143,8 @@ METHODS = {
     "any": lambda self, dim=None: Tensor._make(np.asarray(self.data.any(axis=dim)), None, 0),
     "all": lambda self, dim=None: Tensor._make(np.asarray(self.data.all(axis=dim)), None, 0),
     # shape
-    "reshape": S.reshape, "view": _view, "permute": S.permute, "transpose": S.transpose,
+    "reshape": S.reshape, "view": _view, "view_as": lambda self, other: S.reshape(self, other.shape),
+    "permute": S.permute, "transpose": S.transpose,
     "t": S.t, "squeeze": S.squeeze, "unsqueeze": S.unsqueeze, "flatten": S.flatten,
     "expand": S.expand, "expand_as": _expand_as, "repeat": S.repeat, "split": S.split,
     "chunk": S.chunk, "__getitem__": S.getitem, "__setitem__": _setitem,

@@ -115,8 +115,12 @@ def randn(*size, dtype=None, requires_grad=False):
 
 def randint(low, high=None, size=(), dtype=None):
     """Integers uniform on [low, high); ``randint(high, size)`` also works."""
-    if high is None:
+    if isinstance(high, (tuple, list)):  # randint(high, size), as in PyTorch
+        low, high, size = 0, low, high
+    elif high is None:
         low, high = 0, low
+    if low >= high:
+        raise ValueError(f"randint: expected low < high, got low={low} and high={high}")
     array = _RNG.generator.integers(low, high, size=_size((size,)))
     return _make(array.astype(dtype or backend.int64), False)
 
@@ -143,6 +147,7 @@ zeros_like = _like(zeros)
 ones_like = _like(ones)
 rand_like = _like(rand)
 randn_like = _like(randn)
+empty_like = _like(empty)
 
 
 def full_like(input, fill_value, dtype=None, requires_grad=False):  # noqa: A002

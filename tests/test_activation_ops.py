@@ -41,12 +41,11 @@ def _both(x_np, requires_grad=True):
     return gx, tx
 
 
-@pytest.mark.parametrize("name", CASES)
-@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize(
+    "name, shape", [(n, s) for n in CASES for s in SHAPES if not (n == "log_softmax_1" and len(s) < 2)]
+)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_forward_backward_match_torch(name, shape, dtype):
-    if name == "log_softmax_1" and len(shape) < 2:
-        pytest.skip("dim out of range for this shape")
     gfn, tfn = CASES[name]
     x = _input(shape, dtype)
     gx, tx = _both(x)
@@ -89,7 +88,7 @@ def test_normal_cdf_is_accurate_over_the_whole_range():
     # math.erfc is accurate to an ulp or so everywhere, tails included
     expected = np.array([0.5 * math.erfc(-v / math.sqrt(2)) for v in x])
     np.testing.assert_allclose(cdf, expected, rtol=1e-12, atol=1e-305)
-    np.testing.assert_allclose(pdf, np.exp(-x * x / 2) / np.sqrt(2 * np.pi), rtol=1e-13)
+    np.testing.assert_allclose(pdf, np.exp(-x * x / 2) / np.sqrt(2 * np.pi), rtol=2e-12, atol=1e-305)
     cdf32, _ = normal_cdf_pdf(x.astype(np.float32))
     assert cdf32.dtype == np.float32
     np.testing.assert_allclose(cdf32, expected, rtol=2e-5, atol=3e-7)
@@ -126,7 +125,8 @@ def test_softmax_is_stable_for_large_inputs(fn, tfn):
 def test_softmax_rows_sum_to_one_and_default_dim_is_last():
     y = A.softmax(glassnet.randn(4, 6) * 10)
     np.testing.assert_allclose(y.data.sum(axis=-1), np.ones(4), rtol=1e-6)
-    np.testing.assert_allclose(np.exp(A.log_softmax(glassnet.randn(2, 3, 5), dim=1).data).sum(1), 1, rtol=1e-6)
+    log_p = A.log_softmax(glassnet.randn(2, 3, 5), dim=1).data
+    np.testing.assert_allclose(np.exp(log_p).sum(1), 1, rtol=1e-6)
 
 
 def test_softmax_errors_are_clear():

@@ -97,6 +97,7 @@ CASES = [
     case("ce-probs", L.cross_entropy, F.cross_entropy, class_indices(soft=True)),
     case("ce-probs-weight-smooth", L.cross_entropy, F.cross_entropy,
          class_indices(weighted=True, soft=True), label_smoothing=0.25),
+    case("ce-probs-unbatched", L.cross_entropy, F.cross_entropy, class_indices((5,), soft=True)),
     case("ce-probs-3d-weight", L.cross_entropy, F.cross_entropy,
          class_indices((3, 4, 5), weighted=True, soft=True)),
     case("nll", L.nll_loss, F.nll_loss, class_indices()),
@@ -334,3 +335,84 @@ def test_bad_input_gets_a_clear_error(exc, pattern, fn, args, kwargs):
 def test_ignored_value_may_lie_outside_the_classes():
     loss = L.cross_entropy(_logits(), gn.tensor([0, 12, 1, 2]), ignore_index=12)
     assert np.isfinite(loss.item())
+
+
+# ----------------------------------------------------------------- modules
+MODULES = [
+    ("MSELoss", {}, regression()),
+    ("L1Loss", {"reduction": "sum"}, regression()),
+    ("HuberLoss", {"delta": 0.5, "reduction": "none"}, regression()),
+    ("SmoothL1Loss", {"beta": 0.3}, regression()),
+    ("BCELoss", {"weight": np.array([0.5, 1.0, 2.0])}, probabilities()),
+    ("BCEWithLogitsLoss", {"pos_weight": np.array([2.0, 1.0, 0.5]), "reduction": "sum"}, logits_binary()),
+    ("CrossEntropyLoss", {"weight": np.linspace(0.5, 2, 5), "ignore_index": 2, "label_smoothing": 0.1},
+     class_indices(ignore=2)),
+    ("CrossEntropyLoss", {"label_smoothing": 0.2, "reduction": "none"}, class_indices(soft=True)),
+    ("NLLLoss", {"weight": np.linspace(0.5, 2, 5), "reduction": "sum"}, class_indices(ignore=-100)),
+]
+
+
+@pytest.mark.parametrize("name, options, build", MODULES, ids=[m[0] for m in MODULES])
+def test_loss_modules_match_torch(name, options, build):
+    from glassnet.nn import loss as nn_loss
+
+    args, _ = build(np.random.default_rng(4))
+
+    def make(lib):
+        cls = getattr(nn_loss, name) if lib is gn else getattr(torch.nn, name)
+        kw = {k: _as(v, np.float32, lib) if isinstance(v, np.ndarray) else v for k, v in options.items()}
+        return lambda *ts: cls(**kw)(*ts)
+
+    value, grads = run(gn, make(gn), args, {}, {}, np.float32)
+    want, want_grads = run(torch, make(torch), args, {}, {}, np.float32)
+    np.testing.assert_allclose(value, want, rtol=1e-5, atol=1e-6)
+    for g, w in zip(grads, want_grads, strict=True):
+        np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-6)
+
+
+def test_loss_module_state_repr_and_legacy_arguments():
+    from glassnet.nn import loss as nn_loss
+
+    ce = nn_loss.CrossEntropyLoss(weight=gn.ones(3), label_smoothing=0.1)
+    assert list(ce.state_dict()) == ["weight"] and list(ce.parameters()) == []
+    assert repr(ce) == "CrossEntropyLoss(label_smoothing=0.1, weight=<tensor of shape (3,)>)"
+    assert repr(nn_loss.MSELoss()) == "MSELoss()"
+    assert repr(nn_loss.HuberLoss(reduction="sum", delta=2.0)) == "HuberLoss(reduction='sum', delta=2.0)"
+    assert list(nn_loss.BCEWithLogitsLoss(pos_weight=[2.0]).state_dict()) == ["pos_weight"]
+    assert nn_loss.NLLLoss(reduce=False).reduction == "none"
+    assert nn_loss.L1Loss(size_average=False).reduction == "sum"
+    with pytest.raises(ValueError, match=r"MSELoss: reduction must be 'mean', 'sum' or 'none', got 'avg'"):
+        nn_loss.MSELoss(reduction="avg")
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("soft", [False, True])
+def test_cross_entropy_of_an_empty_batch_matches_torch(soft, reduction):
+    x = np.zeros((0, 3), np.float32)
+    t = np.zeros((0, 3), np.float32) if soft else np.zeros(0, np.int64)
+    got = L.cross_entropy(gn.tensor(x), gn.tensor(t), reduction=reduction).data
+    want = F.cross_entropy(torch.tensor(x), torch.tensor(t), reduction=reduction).numpy()
+    np.testing.assert_array_equal(got, want)  # nan for 'mean', as in PyTorch
+
+
+def test_class_indices_of_any_integer_dtype_are_accepted():
+    x = gn.randn(4, 3)
+    want = L.cross_entropy(x, gn.tensor([0, 2, 1, 2])).item()
+    for dtype in (np.int32, np.uint8, np.int16):
+        assert L.cross_entropy(x, np.array([0, 2, 1, 2], dtype)).item() == want
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("gfn, tfn, build, opts", GRADGRAD)
+def test_create_graph_gradient_equals_the_fast_one(gfn, tfn, build, opts, reduction):
+    """Fused nodes build their gradient with ops only under create_graph: both paths must agree."""
+    args, kwargs = build(np.random.default_rng(5))
+    tensors = [gn.tensor(a, dtype=a.dtype, requires_grad=d) for a, d in args]
+    kw = {k: gn.tensor(v, dtype=gn.float64) for k, v in kwargs.items()}
+    wanted = [t for t in tensors if t.requires_grad]
+    out = gfn(*tensors, **kw, **opts, reduction=reduction)
+    g = gn.tensor(np.random.default_rng(6).standard_normal(out.shape), dtype=gn.float64)
+    fast = grad(out, wanted, g, retain_graph=True)
+    graph = grad(out, wanted, g, create_graph=True)
+    for a, b in zip(fast, graph, strict=True):
+        np.testing.assert_allclose(a.data, b.data, rtol=1e-12, atol=1e-14)

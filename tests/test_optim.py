@@ -206,6 +206,9 @@ def test_zero_grad():
     assert b.grad is None
     opt.zero_grad()
     assert a.grad is None
+    b.grad = glassnet.Tensor(np.broadcast_to(np.float32(2.0), (1,)))  # read-only, as backward may leave
+    opt.zero_grad(set_to_none=False)
+    np.testing.assert_array_equal(b.grad.data, [0.0])
 
 
 @pytest.mark.parametrize("name,kwargs", [

@@ -48,7 +48,9 @@ def run_backward(outputs, grad_outputs, retain_graph=False, create_graph=False, 
     wanted = None if inputs is None else {id(t): i for i, t in enumerate(inputs)}
     found = [None] * (0 if inputs is None else len(inputs))
     node_grads = {}  # node -> list of output gradients
-    stored = set()  # ids of arrays already placed in some .grad
+    # ids of arrays that a .grad must not share: those already placed in some
+    # .grad, and the caller's own gradient arrays.
+    stored = {id(g.data) for g in grad_outputs}
 
     def deliver(tensor, grad):
         if wanted is not None and id(tensor) in wanted:

@@ -1,5 +1,6 @@
 """Feeding data to models: datasets, mini-batches, splits and preprocessing."""
 
+from . import datasets
 from .collate import default_collate
 from .dataloader import DataLoader
 from .dataset import ConcatDataset, Dataset, Subset, TensorDataset, fetch_batch, random_split

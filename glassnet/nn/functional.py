@@ -7,15 +7,19 @@ arguments.  ``inplace=`` is accepted for PyTorch compatibility and ignored.
 from ..ops.activation import dropout as _dropout
 from ..ops.activation import elu, gelu, leaky_relu, log_softmax, silu, softmax, softplus
 from ..ops.linalg import linear
+from ..ops.loss import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    huber_loss,
+    l1_loss,
+    mse_loss,
+    nll_loss,
+    smooth_l1_loss,
+)
 from ..ops.math import relu as _relu
 from ..ops.math import sigmoid, tanh
 from ..ops.shape import flatten
-
-# LOSSES: wire the loss functions here once glassnet/ops/loss.py exists:
-# from ..ops.loss import (
-#     binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, huber_loss,
-#     l1_loss, mse_loss, nll_loss,
-# )
 
 
 def relu(input, inplace=False):  # noqa: A002 - PyTorch's names
@@ -28,6 +32,8 @@ def dropout(input, p=0.5, training=True, inplace=False):  # noqa: A002
 
 
 __all__ = [
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "huber_loss",
+    "l1_loss", "mse_loss", "nll_loss", "smooth_l1_loss",
     "dropout", "elu", "flatten", "gelu", "leaky_relu", "linear", "log_softmax", "relu",
     "sigmoid", "silu", "softmax", "softplus", "tanh",
 ]

@@ -17,14 +17,14 @@ from ..tensor import Tensor
 class Parameter(Tensor):
     """A Tensor that a Module learns; it requires grad unless told otherwise.
 
-    Built from a Tensor it shares that tensor's memory and keeps its dtype;
-    built from other data it follows glassnet's rules (floats become float32).
+    Built from a Tensor or an array it shares that memory and keeps the
+    dtype; built from Python numbers it follows glassnet's rules (float32).
     """
 
     def __init__(self, data=None, requires_grad=True):
         if data is None:
             data = np.zeros(0, np.float32)
-        dtype = data.dtype if isinstance(data, Tensor) else None
+        dtype = data.dtype if isinstance(data, (Tensor, np.ndarray)) else None
         super().__init__(data, dtype=dtype, requires_grad=requires_grad)
 
     def __repr__(self):

@@ -113,6 +113,11 @@ def flatten(x, start_dim=0, end_dim=-1):
 def expand(x, *sizes):
     sizes = _shape_arg(sizes)
     lead = len(sizes) - x.ndim
+    if lead < 0 or -1 in sizes[:lead]:
+        raise RuntimeError(
+            f"expand: sizes {sizes} do not fit a tensor of shape {x.shape}: give at least "
+            f"{x.ndim} sizes, and -1 (keep) only for existing dims, not new leading ones"
+        )
     shape = tuple(
         x.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes)
     )

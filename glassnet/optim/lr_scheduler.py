@@ -123,20 +123,16 @@ class CosineAnnealingLR(LRScheduler):
     ratio is 0/0, it adds the difference instead.
     """
 
-    def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):  # noqa: N803 (PyTorch's name)
+    def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
         self.T_max = T_max
         self.eta_min = eta_min
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
-        t, T, eta_min = self.last_epoch, self.T_max, self.eta_min  # noqa: N806
+        t, T, eta_min = self.last_epoch, self.T_max, self.eta_min
         if self._is_initial:
             return self._current_lrs()
-        if self._step_count == 1 and t > 0:
-            # Resumed at last_epoch > 0: there is no previous lr to scale, use the formula.
-            return [eta_min + (base - eta_min) * (1 + math.cos(t * math.pi / T)) / 2
-                    for base in self.base_lrs]
-        if False:
+        if (t - 1 - T) % (2 * T) == 0:
             return [lr + (base - eta_min) * (1 - math.cos(math.pi / T)) / 2
                     for lr, base in zip(self._current_lrs(), self.base_lrs)]
         ratio = (1 + math.cos(math.pi * t / T)) / (1 + math.cos(math.pi * (t - 1) / T))

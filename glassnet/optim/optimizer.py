@@ -89,9 +89,11 @@ class Optimizer:
                     continue
                 if set_to_none:
                     p.grad = None
-                else:
+                elif p.grad.data.flags.writeable:
                     p.grad = p.grad.detach()
                     p.grad.data[...] = 0
+                else:  # e.g. a read-only broadcast view left by backward
+                    p.grad = Tensor(np.zeros_like(p.grad.data), dtype=p.grad.dtype)
 
     def step(self, closure=None):
         """One update of every parameter that has a gradient.

@@ -40,13 +40,13 @@ class SGD(Optimizer):
             if momentum != 0:
                 state = self.state.setdefault(p, {})
                 if "momentum_buffer" not in state:
-                    state["momentum_buffer"] = _buffer(d.copy())
-                    buf = state["momentum_buffer"].data
+                    buf = d.astype(param.dtype)  # a copy: d may be the gradient or a scratch
+                    state["momentum_buffer"] = _buffer(buf)
                 else:
                     buf = state["momentum_buffer"].data
-                    np.multiply(buf, momentum, out=buf)
+                    buf *= momentum
                     if dampening == 0:
-                        np.add(buf, d, out=buf)
+                        buf += d
                     else:
                         buf += np.multiply(d, 1 - dampening, out=self._tmp(param, 1))
                 if nesterov:

@@ -10,6 +10,7 @@ tampered download never leaves a file behind that a later run would trust.
 
 import gzip
 import hashlib
+import http.client
 import os
 import sys
 import tempfile
@@ -157,7 +158,7 @@ def download(folder, resource, root=None):
         print(f"Downloading {url} -> {final}", file=sys.stderr)
         try:
             tmp = _download_to(url, dest_dir, resource.name)
-        except OSError as err:  # URLError, HTTPError and timeouts are OSErrors
+        except (OSError, http.client.HTTPException) as err:  # URLError, HTTPError, timeouts, cut-offs
             failures.append(f"  {url}: {err}")
             continue
         try:
