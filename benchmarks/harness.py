@@ -35,7 +35,7 @@ def _worker(conn, factory_path, name, threads):
         conn.send(times)
 
 
-def compare(factory_path, names, rounds=7, reps=20, warmup=5, threads=2):
+def compare(factory_path, names, rounds=30, reps=10, warmup=5, threads=2):
     """Time ``factory(name, threads)()`` for each name; return {name: [seconds...]}.
 
     ``factory_path`` is ``"module:function"``; the function builds the
@@ -54,10 +54,14 @@ def compare(factory_path, names, rounds=7, reps=20, warmup=5, threads=2):
     for _, conn in workers.values():
         conn.send(warmup)
         conn.recv()
+    order = list(names)
     for _ in range(rounds):
-        for name, (_, conn) in workers.items():
+        for name in order:
+            conn = workers[name][1]
             conn.send(reps)
             samples[name].extend(conn.recv())
+        # Rotate who goes first, so no contender always follows the same one.
+        order = order[1:] + order[:1]
     for proc, conn in workers.values():
         conn.send(None)
         proc.join(timeout=10)

@@ -3,7 +3,7 @@
 glassnet, PyTorch eager and a hand-written NumPy version, batch 128, float32,
 interleaved in separate processes.  Run from the repository root:
 
-    python benchmarks/mlp_step.py [--threads 2] [--rounds 7] [--reps 20]
+    python benchmarks/mlp_step.py [--threads 2] [--rounds 30] [--reps 10]
 """
 
 import argparse
@@ -126,8 +126,8 @@ def make(name, threads):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--reps", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--reps", type=int, default=10)
     parser.add_argument("--only", nargs="*", default=list(FACTORIES))
     args = parser.parse_args()
     samples = compare("mlp_step:make", args.only, args.rounds, args.reps, threads=args.threads)

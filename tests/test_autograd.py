@@ -113,7 +113,7 @@ def test_graph_is_freed_after_backward():
     y = (x * x).sum()
     node = y.grad_fn
     y.backward()
-    assert node.freed and not hasattr(node, "inputs")
+    assert node.freed and node.inputs is None
 
 
 # ---------------------------------------------------------------- grad modes

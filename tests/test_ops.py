@@ -2,8 +2,9 @@
 
 For each case of ``op_cases.CASES``: (a) the float32 forward matches torch,
 (b) the backward of a random upstream gradient matches torch, (c) the
-float64 backward matches central differences (``gradcheck``), and (d) so
-does the double backward (``gradgradcheck``, which also differentiates with
+float64 backward matches central differences (``gradcheck``), (d) the
+plain-NumPy first-order gradient of hot ops equals their differentiable
+backward, and (e) the double backward matches too (``gradgradcheck``, which also differentiates with
 respect to the upstream gradient, so linear ops are covered too).
 """
 
@@ -68,6 +69,23 @@ def test_backward_matches_torch(case):
         assert g is not None, f"input {k}: no gradient, torch has one"
         assert g.dtype == t.dtype, f"input {k}: gradient dtype {g.dtype}, input {t.dtype}"
         _close(g, w, case.tol.get("rtol", 1e-4), case.tol.get("atol", 1e-5), f"grad of input {k}")
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_first_order_path_matches_differentiable_backward(case):
+    """Hot ops compute a plain-NumPy gradient when no graph of the gradient
+    is wanted; it must equal the one their differentiable backward gives."""
+    inputs = _float64_inputs(case)
+    outs = _as_tuple(case.fn(gn, *inputs))
+    rng = np.random.default_rng(2)
+    ups = [gn.tensor(rng.standard_normal(o.shape), dtype=gn.float64) for o in outs]
+    fast = gn.autograd.grad(outs, inputs, ups, retain_graph=True, allow_unused=True)
+    graph = gn.autograd.grad(outs, inputs, ups, create_graph=True, allow_unused=True)
+    for k, (f, g) in enumerate(zip(fast, graph)):
+        assert (f is None) == (g is None), f"input {k}"
+        if f is not None:
+            np.testing.assert_allclose(f.numpy(), g.detach().numpy(), rtol=1e-12, atol=1e-12,
+                                       err_msg=f"input {k}")
 
 
 def _float64_inputs(case):

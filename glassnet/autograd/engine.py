@@ -14,28 +14,23 @@ def _topological_order(roots):
     """Nodes reachable from ``roots``, each after every node that uses it."""
     order, visited = [], set()
     for root in roots:
-        if root is None or id(root) in visited:
+        if root is None or root in visited:
             continue
-        visited.add(id(root))
-        stack = [(root, iter(getattr(root, "inputs", None) or ()))]
+        visited.add(root)
+        stack = [(root, iter(root.inputs or ()))]
         while stack:
             node, children = stack[-1]
             for child in children:
                 fn = child.grad_fn
-                if fn is not None and id(fn) not in visited:
-                    visited.add(id(fn))
-                    stack.append((fn, iter(getattr(fn, "inputs", None) or ())))  # freed: none
+                if fn is not None and fn not in visited:
+                    visited.add(fn)
+                    stack.append((fn, iter(fn.inputs or ())))  # a freed node has none
                     break
             else:
                 stack.pop()
                 order.append(node)
     order.reverse()
     return order
-
-
-def _accumulate(store, key, grad):
-    old = store.get(key)
-    store[key] = grad if old is None else old + grad
 
 
 def run_backward(outputs, grad_outputs, retain_graph=False, create_graph=False, inputs=None):
@@ -45,45 +40,26 @@ def run_backward(outputs, grad_outputs, retain_graph=False, create_graph=False, 
     ``.grad`` (``Tensor.backward``).  Otherwise the gradients of exactly those
     tensors are returned, and ``.grad`` is left alone (``autograd.grad``).
     """
-    wanted = None if inputs is None else {id(t): i for i, t in enumerate(inputs)}
-    found = [None] * (0 if inputs is None else len(inputs))
-    node_grads = {}  # node -> list of output gradients
-    # ids of arrays that a .grad must not share: those already placed in some
-    # .grad, and the caller's own gradient arrays.
-    stored = {id(g.data) for g in grad_outputs}
-
-    def deliver(tensor, grad):
-        if wanted is not None and id(tensor) in wanted:
-            i = wanted[id(tensor)]
-            found[i] = grad if found[i] is None else found[i] + grad
-        fn = tensor.grad_fn
-        if fn is not None:
-            slots = node_grads.setdefault(fn, [None] * fn.n_outputs)
-            idx = tensor._index
-            slots[idx] = grad if slots[idx] is None else slots[idx] + grad
-            retained = getattr(fn, "retained", None)
-            if retained and wanted is None and idx in retained:
-                _store_grad(retained[idx], grad, create_graph, stored)
-        elif wanted is None:
-            _store_grad(tensor, grad, create_graph, stored)
-
-    roots = []
+    walk = _Walk(inputs, create_graph, grad_outputs)
     with set_grad_enabled(create_graph):
+        roots = []
         for out, g in zip(outputs, grad_outputs):
             if out.grad_fn is not None and out.grad_fn.freed:
                 raise_freed()
-            deliver(out, g)
+            walk.deliver(out, g)
             roots.append(out.grad_fn)
         for fn in _topological_order(roots):
-            if fn.freed:
-                raise_freed()
-            grads = node_grads.pop(fn, None)
+            grads = walk.node_grads.pop(fn, None)
             if grads is None:
                 continue
-            inputs_of_fn = fn.inputs
-            in_grads = fn.backward(*_fill_missing(fn, grads))
-            if not isinstance(in_grads, tuple):
+            if fn.freed:
+                raise_freed()
+            if fn.n_outputs > 1:
+                grads = _fill_missing(fn, grads)
+            in_grads = fn.backward(*grads)
+            if type(in_grads) is not tuple:
                 in_grads = (in_grads,)
+            inputs_of_fn = fn.inputs
             if len(in_grads) != len(inputs_of_fn):
                 raise RuntimeError(
                     f"{fn.name}.backward returned {len(in_grads)} gradients "
@@ -93,16 +69,50 @@ def run_backward(outputs, grad_outputs, retain_graph=False, create_graph=False, 
                 fn.release()
             for tensor, grad, needed in zip(inputs_of_fn, in_grads, fn.needs_input_grad):
                 if needed and grad is not None:
-                    if grad.shape != tensor.shape:
-                        raise RuntimeError(
-                            f"{fn.name}.backward gave a gradient of shape {grad.shape} "
-                            f"for an input of shape {tensor.shape}"
-                        )
-                    if grad.data.dtype != tensor.data.dtype:
-                        # float32 mixed with float64: a gradient keeps its input's dtype.
-                        grad = grad.to(tensor.data.dtype)
-                    deliver(tensor, grad)
-    return found
+                    walk.deliver(tensor, _checked(fn, tensor, grad))
+    return walk.found
+
+
+def _checked(fn, tensor, grad):
+    """The gradient, if it fits its input; a gradient keeps its input's dtype."""
+    if grad.data.shape != tensor.data.shape:
+        raise RuntimeError(
+            f"{fn.name}.backward gave a gradient of shape {grad.shape} "
+            f"for an input of shape {tensor.shape}"
+        )
+    if grad.data.dtype != tensor.data.dtype:  # float32 mixed with float64
+        grad = grad.to(tensor.data.dtype)
+    return grad
+
+
+class _Walk:
+    """Where gradients go during one backward: node slots, leaves, or results."""
+
+    def __init__(self, inputs, create_graph, grad_outputs):
+        self.create_graph = create_graph
+        self.wanted = None if inputs is None else {id(t): i for i, t in enumerate(inputs)}
+        self.found = [None] * (0 if inputs is None else len(inputs))
+        self.node_grads = {}  # node -> list of its output gradients, summed
+        # ids of arrays that a .grad must not share: those already placed in
+        # some .grad, and the caller's own gradient arrays.
+        self.stored = {id(g.data) for g in grad_outputs}
+
+    def deliver(self, tensor, grad):
+        if self.wanted is not None and id(tensor) in self.wanted:
+            i = self.wanted[id(tensor)]
+            self.found[i] = grad if self.found[i] is None else self.found[i] + grad
+        fn = tensor.grad_fn
+        if fn is None:
+            if self.wanted is None:
+                _store_grad(tensor, grad, self.create_graph, self.stored)
+            return
+        slots = self.node_grads.get(fn)
+        if slots is None:
+            slots = self.node_grads[fn] = [None] * fn.n_outputs
+        idx = tensor._index
+        slots[idx] = grad if slots[idx] is None else slots[idx] + grad
+        if fn.retained is not None and self.wanted is None and idx in fn.retained:
+            _store_grad(fn.retained[idx], grad, self.create_graph, self.stored)
 
 
 def _fill_missing(fn, grads):

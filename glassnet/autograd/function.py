@@ -20,6 +20,28 @@ Tensor = None
 _make = None
 
 
+def first_order():
+    """True inside a backward that need not itself be differentiable.
+
+    The engine records a graph during backward only for ``create_graph=True``.
+    Otherwise a hot op may compute its gradient in plain NumPy, skipping the
+    Tensor bookkeeping of its differentiable backward; both forms are tested
+    against each other.
+    """
+    return not _State.enabled
+
+
+def sum_to_array(array, shape):
+    """Sum a broadcast gradient array back down to ``shape`` (NumPy only)."""
+    if array.shape == shape:
+        return array
+    lead = array.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and array.shape[lead + i] != 1
+    )
+    return array.sum(axis=axes, keepdims=True).reshape(shape)
+
+
 class Function:
     """Base class of every differentiable operation.
 
@@ -35,6 +57,7 @@ class Function:
     """
 
     save_output = False
+    retained = None  # output index -> Tensor, for Tensor.retain_grad()
 
     def __init__(self, **params):
         self.__dict__.update(params)
@@ -81,6 +104,7 @@ class Function:
         """Drop what backward needed, once the graph is done with."""
         self.__dict__ = {
             "freed": True,
+            "inputs": None,
             "n_outputs": self.n_outputs,
             "needs_input_grad": self.needs_input_grad,
         }

@@ -47,17 +47,20 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input):  # noqa: A002 - PyTorch's name
+        weight, bias = self._parameters["weight"], self._parameters["bias"]
         if input.ndim == 0 or input.shape[-1] != self.in_features:
             raise RuntimeError(
                 f"{self._describe()}: expected input with last dimension {self.in_features}, "
                 f"got shape {tuple(input.shape)}"
             )
-        if input.dtype != self.weight.dtype:
+        if input.data.dtype != weight.data.dtype:
             raise TypeError(
                 f"{self._describe()}: input has dtype {input.dtype} but the weights are "
-                f"{self.weight.dtype}; convert the input (.float() / .double()) or the model (.to(dtype))"
+                f"{weight.dtype}; convert the input (.float() / .double()) or the model (.to(dtype))"
             )
-        return linalg.linear(input, self.weight, self.bias)
+        if bias is None:
+            return linalg.Linear.apply(input, weight)
+        return linalg.Linear.apply(input, weight, bias)
 
     def _describe(self):
         return f"{type(self).__name__}(in_features={self.in_features}, out_features={self.out_features})"

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ..autograd.function import Function
+from ..autograd.function import Function, first_order, sum_to_array
 from ..tensor import Tensor
 from . import reduce as R
 from .shape import reshape, squeeze, transpose, unsqueeze
@@ -18,6 +18,12 @@ class MatMul(Function):
     def backward(self, g):
         a, b = self.inputs
         ga = gb = None
+        if first_order():
+            if self.needs_input_grad[0]:
+                ga = _const(sum_to_array(np.matmul(g.data, b.data.swapaxes(-1, -2)), a.shape))
+            if self.needs_input_grad[1]:
+                gb = _const(sum_to_array(np.matmul(a.data.swapaxes(-1, -2), g.data), b.shape))
+            return ga, gb
         if self.needs_input_grad[0]:
             ga = sum_to(matmul(g, transpose(b, -1, -2)), a.shape)
         if self.needs_input_grad[1]:
@@ -70,6 +76,8 @@ class Linear(Function):
     def backward(self, g):
         x, weight = self.inputs[0], self.inputs[1]
         need = self.needs_input_grad
+        if first_order():
+            return self._backward_arrays(g.data, x.data, weight.data)
         gx = matmul(g, weight) if need[0] else None
         if not need[1] and (len(need) < 3 or not need[2]):
             return (gx, None) + ((None,) if len(need) == 3 else ())
@@ -79,6 +87,22 @@ class Linear(Function):
             return gx, gw
         gb = R.sum(g2, 0) if need[2] else None
         return gx, gw, gb
+
+
+    def _backward_arrays(self, g, x, weight):
+        need = self.needs_input_grad
+        g2 = g.reshape(-1, g.shape[-1])
+        grads = (
+            _const(g @ weight) if need[0] else None,
+            _const(g2.T @ x.reshape(-1, x.shape[-1])) if need[1] else None,
+        )
+        if len(need) == 3:
+            grads += (_const(g2.sum(axis=0)) if need[2] else None,)
+        return grads
+
+
+def _const(array):
+    return Tensor._make(array, None, 0)
 
 
 def linear(x, weight, bias=None):

@@ -7,7 +7,7 @@ differentiated (double backward).  Binary ops reduce their gradient with
 
 import numpy as np
 
-from ..autograd.function import Function
+from ..autograd.function import Function, first_order, sum_to_array
 from ..tensor import Tensor
 from ._util import as_tensor, promote
 from .shape_grad import sum_to
@@ -32,6 +32,8 @@ class Add(Function):
 
     def backward(self, g):
         a, b = self.inputs
+        if first_order():
+            return _const(sum_to_array(g.data, a.shape)), _const(sum_to_array(g.data, b.shape))
         return sum_to(g, a.shape), sum_to(g, b.shape)
 
 
@@ -41,6 +43,8 @@ class Sub(Function):
 
     def backward(self, g):
         a, b = self.inputs
+        if first_order():
+            return _const(sum_to_array(g.data, a.shape)), _const(sum_to_array(-g.data, b.shape))
         return sum_to(g, a.shape), sum_to(-g, b.shape)
 
 
@@ -50,6 +54,10 @@ class Mul(Function):
 
     def backward(self, g):
         a, b = self.inputs
+        if first_order():
+            ga = _const(sum_to_array(g.data * b.data, a.shape)) if self.needs_input_grad[0] else None
+            gb = _const(sum_to_array(g.data * a.data, b.shape)) if self.needs_input_grad[1] else None
+            return ga, gb
         ga = sum_to(g * b, a.shape) if self.needs_input_grad[0] else None
         gb = sum_to(g * a, b.shape) if self.needs_input_grad[1] else None
         return ga, gb
@@ -209,10 +217,16 @@ class Relu(Function):
         return np.maximum(x, 0, dtype=x.dtype)
 
     def backward(self, g):
+        if first_order():
+            return _const(g.data * self.mask)
         return g * self.mask_tensor()
 
     def mask_tensor(self):
         return _constant(self.mask)
+
+
+def _const(array):
+    return Tensor._make(array, None, 0)
 
 
 def _constant(array):

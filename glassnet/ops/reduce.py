@@ -10,7 +10,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from ..autograd.function import Function
+from ..autograd.function import Function, first_order
 from ..tensor import Tensor
 from . import math as M
 from ._util import normalize_dim, pick_dim
@@ -35,8 +35,11 @@ class Sum(Function):
         return np.sum(x, axis=self.axes, keepdims=self.keepdim)
 
     def backward(self, g):
+        kept = _kept_shape(self.in_shape, self.axes)
+        if first_order():
+            return Tensor._make(np.broadcast_to(g.data.reshape(kept), self.in_shape), None, 0)
         if not self.keepdim:
-            g = reshape(g, _kept_shape(self.in_shape, self.axes))
+            g = reshape(g, kept)
         return broadcast_to(g, self.in_shape)
 
 

@@ -5,9 +5,12 @@ is undone by a reshape, a permutation by the inverse permutation, a join by a
 split, and indexing by scattering into zeros (adding where an index repeats).
 """
 
+import math
+
 import numpy as np
 
-from ..autograd.function import Function
+from ..autograd.function import Function, first_order
+from ..tensor import Tensor
 from ._util import normalize_dim
 from .shape_grad import broadcast_to, sum_to
 
@@ -18,6 +21,8 @@ class Reshape(Function):
         return x.reshape(self.shape)
 
     def backward(self, g):
+        if first_order():
+            return Tensor._make(g.data.reshape(self.in_shape), None, 0)
         return reshape(g, self.in_shape)
 
 
@@ -39,15 +44,15 @@ def _shape_arg(shape):
 
 
 def _resolve_shape(in_shape, shape):
-    size = int(np.prod(in_shape))
-    known = int(np.prod([s for s in shape if s != -1]))
+    size = math.prod(in_shape)
+    known = math.prod(s for s in shape if s != -1)
     if list(shape).count(-1) > 1:
         raise ValueError("only one dimension can be -1")
     if -1 in shape:
         if known == 0 or size % known:
             raise ValueError(f"shape {tuple(shape)} is invalid for input of shape {in_shape}")
         shape = tuple(size // known if s == -1 else s for s in shape)
-    if int(np.prod(shape)) != size:
+    if math.prod(shape) != size:
         raise ValueError(
             f"shape {tuple(shape)} is invalid for input of shape {in_shape} ({size} elements)"
         )
@@ -59,7 +64,10 @@ class Permute(Function):
         return x.transpose(self.dims)
 
     def backward(self, g):
-        return permute(g, tuple(np.argsort(self.dims)))
+        inverse = tuple(np.argsort(self.dims))
+        if first_order():
+            return Tensor._make(g.data.transpose(inverse), None, 0)
+        return permute(g, inverse)
 
 
 def permute(x, *dims):
