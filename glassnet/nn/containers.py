@@ -24,7 +24,36 @@ def _check_module(module, owner):
     return module
 
 
-class Sequential(Module):
+class _ModuleSequence(Module):
+    """What Sequential and ModuleList share: numbered modules, in order."""
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def append(self, module):
+        self.add_module(str(len(self)), _check_module(module, type(self).__name__))
+        return self
+
+    def extend(self, modules):
+        for module in modules:
+            self.append(module)
+        return self
+
+    def insert(self, index, module):
+        modules = list(self._modules.values())
+        modules.insert(index, _check_module(module, type(self).__name__))
+        self._renumber(modules)
+        return self
+
+    def _renumber(self, modules):
+        """Keys stay "0".."n-1" after an insert or delete, as in PyTorch."""
+        self.__dict__["_modules"] = OrderedDict((str(k), m) for k, m in enumerate(modules))
+
+
+class Sequential(_ModuleSequence):
     """Modules applied one after another: ``Sequential(Linear(784, 10), ReLU())``.
 
     Also accepts one OrderedDict of name -> module, to name the layers.
@@ -59,33 +88,11 @@ class Sequential(Module):
         targets = items[i] if isinstance(i, slice) else [items[_index(i, len(items), "Sequential")]]
         for key, _ in targets:
             del self._modules[key]
-        # Renumber so that keys stay 0..n-1, as in PyTorch.
         if all(key.isdigit() for key in self._modules):
-            self.__dict__["_modules"] = OrderedDict((str(k), m) for k, m in enumerate(self._modules.values()))
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def append(self, module):
-        self.add_module(str(len(self)), _check_module(module, "Sequential"))
-        return self
-
-    def extend(self, modules):
-        for module in modules:
-            self.append(module)
-        return self
-
-    def insert(self, index, module):
-        modules = list(self._modules.values())
-        modules.insert(index, _check_module(module, "Sequential"))
-        self.__dict__["_modules"] = OrderedDict((str(k), m) for k, m in enumerate(modules))
-        return self
+            self._renumber(self._modules.values())
 
 
-class ModuleList(Module):
+class ModuleList(_ModuleSequence):
     """A list of modules whose parameters the parent module can see.
 
     A plain Python list would hide them from ``parameters()``.
@@ -107,30 +114,10 @@ class ModuleList(Module):
     def __delitem__(self, i):
         modules = list(self._modules.values())
         del modules[i if isinstance(i, slice) else _index(i, len(modules), "ModuleList")]
-        self.__dict__["_modules"] = OrderedDict((str(k), m) for k, m in enumerate(modules))
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
+        self._renumber(modules)
 
     def __iadd__(self, modules):
         return self.extend(modules)
-
-    def append(self, module):
-        self.add_module(str(len(self)), _check_module(module, "ModuleList"))
-        return self
-
-    def extend(self, modules):
-        for module in modules:
-            self.append(module)
-        return self
-
-    def insert(self, index, module):
-        modules = list(self._modules.values())
-        modules.insert(index, _check_module(module, "ModuleList"))
-        self.__dict__["_modules"] = OrderedDict((str(k), m) for k, m in enumerate(modules))
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(

@@ -129,20 +129,18 @@ def amin(x, dim=None, keepdim=False):
 
 
 def argmax(x, dim=None, keepdim=False, *, axis=None):
-    dim = pick_dim(dim, axis)
-    if dim is None:
-        return Tensor._make(np.asarray(np.argmax(x.data), dtype=np.int64), None, 0)
-    d = normalize_dim(dim, x.ndim, "argmax")
-    out = np.argmax(x.data, axis=d, keepdims=keepdim)
-    return Tensor._make(out.astype(np.int64, copy=False), None, 0)
+    return _arg_extreme(np.argmax, x, pick_dim(dim, axis), keepdim, "argmax")
 
 
 def argmin(x, dim=None, keepdim=False, *, axis=None):
-    dim = pick_dim(dim, axis)
+    return _arg_extreme(np.argmin, x, pick_dim(dim, axis), keepdim, "argmin")
+
+
+def _arg_extreme(pick, x, dim, keepdim, name):
+    """Indices (int64, no gradient) of the extreme values; over everything when dim is None."""
     if dim is None:
-        return Tensor._make(np.asarray(np.argmin(x.data), dtype=np.int64), None, 0)
-    d = normalize_dim(dim, x.ndim, "argmin")
-    out = np.argmin(x.data, axis=d, keepdims=keepdim)
+        return Tensor._make(np.asarray(pick(x.data), dtype=np.int64), None, 0)
+    out = pick(x.data, axis=normalize_dim(dim, x.ndim, name), keepdims=keepdim)
     return Tensor._make(out.astype(np.int64, copy=False), None, 0)
 
 
