@@ -14,8 +14,6 @@ import time
 
 
 def _worker(conn, factory_path, name, threads):
-    os.environ.setdefault("OMP_NUM_THREADS", str(threads))
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", str(threads))
     module_name, func_name = factory_path.split(":")
     import importlib
 
@@ -42,6 +40,10 @@ def compare(factory_path, names, rounds=30, reps=10, warmup=5, threads=2):
     workload for one implementation and returns a zero-argument step.
     """
     ctx = mp.get_context("spawn")
+    # Thread counts must be in the environment before a worker imports NumPy,
+    # which a benchmark script may do at the top: spawned children inherit it.
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = str(threads)
     workers = {}
     for name in names:
         parent, child = ctx.Pipe()

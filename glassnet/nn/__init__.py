@@ -1,9 +1,11 @@
 """Neural-network building blocks: Module, layers, containers, init, functional."""
 
-from . import functional, init
+from . import functional, init, utils
 from .activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Softplus, Tanh
 from .containers import ModuleDict, ModuleList, Sequential
+from .conv import Conv1d, Conv2d, LazyConv2d
 from .dropout import Dropout
+from .embedding import Embedding
 from .flatten import Flatten
 from .linear import Identity, LazyLinear, Linear
 from .loss import (
@@ -17,3 +19,7 @@ from .loss import (
     SmoothL1Loss,
 )
 from .module import IncompatibleKeys, Module, Parameter
+from .norm import BatchNorm1d, BatchNorm2d, Dropout2d, LayerNorm
+from .pool import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+from .rnn import GRU, LSTM, RNN, RNNBase
+from .rnn_cells import GRUCell, LSTMCell, RNNCell, RNNCellBase

@@ -365,6 +365,35 @@ class Module:
             )
         return "\n".join(lines)
 
+    # ------------------------------------------------ Keras-style training
+    # Thin doors into glassnet.training (imported here: it imports nn itself).
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None):
+        """Choose the optimizer, loss and metrics for ``fit``; names get Keras' defaults."""
+        from ..training import compile_model
+        return compile_model(self, optimizer, loss, metrics)
+
+    def fit(self, x=None, y=None, batch_size=32, epochs=1, verbose="auto", callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, initial_epoch=0):
+        """Train on ``x``/``y`` arrays or a Dataset/DataLoader; returns a ``History``."""
+        from ..training import fit
+        return fit(self, x, y, batch_size, epochs, verbose, callbacks, validation_split, validation_data,
+                   shuffle, initial_epoch)
+
+    def evaluate(self, x=None, y=None, batch_size=32, verbose="auto", return_dict=False):
+        """Loss, ``[loss, metrics...]``, or a dict with ``return_dict=True``."""
+        from ..training import evaluate
+        return evaluate(self, x, y, batch_size, verbose, return_dict)
+
+    def predict(self, x, batch_size=32, verbose=0):
+        """The model's outputs as a NumPy array, computed batch by batch in eval mode."""
+        from ..training import predict
+        return predict(self, x, batch_size, verbose)
+
+    def summary(self, input_shape=None, batch_size=-1, **kwargs):
+        """Print and return Keras' layer table: output shapes, parameters, FLOPs (see training.summary)."""
+        from ..training.summary import summary
+        return summary(self, input_shape, batch_size, **kwargs)
+
     # -------------------------------------------------------------- display
     def extra_repr(self):
         """The text inside the parentheses of this module's repr line."""

@@ -11,6 +11,7 @@ through unchanged, so both idioms work::
 
 from .. import metrics as _metrics
 from .. import optim
+from ..metrics._inputs import value_pair
 from .objective import LOSS_NAMES, Objective
 
 # name -> (class, Keras's defaults in the class's own argument names). Where
@@ -26,6 +27,9 @@ _OPTIMIZERS = {
 
 _METRIC_NAMES = ("accuracy", "acc", "precision", "recall", "f1_score", "f1", "mae", "mean_absolute_error",
                  "mse", "mean_squared_error")
+
+
+_MULTICLASS = ("sparse_categorical_crossentropy", "categorical_crossentropy")
 
 
 class Compiled:
@@ -73,8 +77,29 @@ def _trainable(model):
     return params
 
 
+class BinaryAccuracy(_metrics.Metric):
+    """Keras' accuracy for a binary loss: each output thresholded on its own (multi-label too)."""
+
+    name = "accuracy"
+
+    def __init__(self, name=None, threshold=0.5):
+        self.threshold = threshold
+        super().__init__(name)
+
+    def reset(self):
+        self.correct, self.total = 0, 0
+
+    def update(self, y_true, y_pred):
+        t, p = value_pair(y_true, y_pred)
+        self.correct += int(((p > self.threshold) == (t > self.threshold)).sum())
+        self.total += t.size
+
+    def result(self):
+        return self.correct / self.total if self.total else 0.0
+
+
 def resolve_metric(metric, loss_name):
-    """A streaming metric object; names follow Keras and 'accuracy' follows the loss."""
+    """A streaming metric object; names follow Keras, and 'accuracy' follows the loss as in Keras."""
     if isinstance(metric, _metrics.Metric):
         return metric
     if isinstance(metric, type) and issubclass(metric, _metrics.Metric):
@@ -85,16 +110,14 @@ def resolve_metric(metric, loss_name):
             "(or pass a glassnet.metrics object such as metrics.Precision(average='macro'))"
         )
     key = metric.lower()
-    multiclass = loss_name in ("sparse_categorical_crossentropy", "categorical_crossentropy")
-    if key in ("precision", "recall", "f1_score", "f1") and multiclass:
-        # Keras' binary scores make little sense on 10 classes: average over classes instead.
+    if key in ("accuracy", "acc") and loss_name == "binary_crossentropy":
+        obj = BinaryAccuracy()
+    else:
         obj = _metrics.get(key)
+    if key in ("precision", "recall", "f1_score", "f1") and loss_name in _MULTICLASS:
+        # Keras' binary scores make little sense on 10 classes: average over the classes instead.
         obj.average = "macro"
-        return obj
-    obj = _metrics.get(key)
-    if key in ("acc", "f1", "mean_absolute_error", "mean_squared_error"):
-        obj.name = {"acc": "accuracy", "f1": "f1_score", "mean_absolute_error": "mae",
-                    "mean_squared_error": "mse"}[key]
+    obj.name = metric  # the History key is the name the user typed, as in Keras ('acc' stays 'acc')
     return obj
 
 
@@ -116,7 +139,8 @@ def compile_model(model, optimizer="rmsprop", loss=None, metrics=None):
     names = [m.name for m in resolved]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates or "loss" in names:
-        raise ValueError(f"compile: metric names must be unique and not 'loss'; repeated: {duplicates or ['loss']}")
+        raise ValueError(
+            f"compile: metric names must be unique and not 'loss'; repeated: {duplicates or ['loss']}")
     compiled = Compiled(resolve_optimizer(model, optimizer), objective, resolved)
     # object.__setattr__: keep these out of the Module registries (and so out of state_dict).
     object.__setattr__(model, "_compiled", compiled)

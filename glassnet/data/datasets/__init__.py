@@ -16,7 +16,7 @@ Keras style::
 
 from typing import NamedTuple
 
-from . import boston, churn, fashion_mnist, mnist
+from . import boston, churn, digits, fashion_mnist, mnist
 from ._download import DATA_ENV, ChecksumError, DatasetNotFoundError, data_root, status
 from .boston import load_boston
 from .churn import load_churn, preprocess_churn, read_churn
@@ -51,4 +51,8 @@ def available(root=None):
     for name, description in _DESCRIPTIONS.items():
         path, files, missing = status(name, root)
         infos.append(DatasetInfo(name, description, path, not missing, files, missing))
+    # Shipped inside the package rather than cached under the data root.
+    shipped = digits.FILE.is_file()
+    infos.append(DatasetInfo("digits", digits.DESCRIPTION, digits.FILE.parent, shipped,
+                             [digits.FILE.name], [] if shipped else [digits.FILE.name]))
     return infos

@@ -1,0 +1,86 @@
+"""``glassnet lessons``: list and run the lessons of the repository's ``lessons/`` folder.
+
+A lesson is a script whose module docstring starts with its title and which
+defines ``main(argv)``. Lessons are not part of the installed package: they
+are found in the checkout glassnet runs from (an editable install), or in
+the folder named by ``$GLASSNET_LESSONS``.
+"""
+
+import ast
+import importlib.util
+import os
+from pathlib import Path
+
+from .errors import CLIError
+
+LESSONS_ENV = "GLASSNET_LESSONS"
+
+
+def lessons_dir():
+    """The lessons folder, or a CLIError that says how to get one."""
+    env = os.environ.get(LESSONS_ENV)
+    if env:
+        path = Path(env).expanduser()
+        if not path.is_dir():
+            raise CLIError(f"${LESSONS_ENV} is {env!r}, which is not a folder")
+        return path
+    # glassnet/cli/lessons.py -> the checkout's root, where lessons/ sits next to the package.
+    root = Path(__file__).resolve().parents[2]
+    if (root / "lessons").is_dir() and (root / "pyproject.toml").is_file():
+        return root / "lessons"
+    raise CLIError(
+        "the lessons are not installed with the package; get glassnet's source repository, run "
+        f"`pip install -e .` in it and use the command from there, or point ${LESSONS_ENV} at its "
+        "lessons/ folder"
+    )
+
+
+def read_lesson(path):
+    """``(title, has_main)`` from the file's source, without running it."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    except (OSError, SyntaxError, UnicodeDecodeError):
+        return None, False
+    doc = ast.get_docstring(tree) or ""
+    title = doc.strip().splitlines()[0] if doc.strip() else ""
+    has_main = any(isinstance(node, ast.FunctionDef) and node.name == "main" for node in tree.body)
+    return title, has_main
+
+
+def find_lessons():
+    """``{name: (path, title)}`` for every lesson, sorted by name."""
+    found = {}
+    for path in sorted(lessons_dir().glob("*.py")):
+        if path.name.startswith("_"):
+            continue
+        title, has_main = read_lesson(path)
+        if has_main:
+            found[path.stem] = (path, title.removeprefix("Lesson: "))
+    return found
+
+
+def list_lessons(args):
+    lessons = find_lessons()
+    if not lessons:
+        print(f"No lessons in {lessons_dir()}")
+        return 0
+    width = max(len(name) for name in lessons) + 2
+    print(f"Lessons in {lessons_dir()} (run one with `glassnet lessons run NAME`):")
+    for name, (_, title) in lessons.items():
+        print(f"  {name.ljust(width)}{title}")
+    return 0
+
+
+def run_lesson(args):
+    lessons = find_lessons()
+    if args.name not in lessons:
+        raise CLIError(f"no lesson named {args.name!r}; available: {', '.join(lessons) or 'none'}", code=2)
+    path = lessons[args.name][0]
+    spec = importlib.util.spec_from_file_location(f"glassnet_lesson_{args.name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    extra = list(args.args)
+    if extra[:1] == ["--"]:
+        extra = extra[1:]
+    result = module.main(extra)
+    return result if isinstance(result, int) else 0

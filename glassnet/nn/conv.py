@@ -1,0 +1,175 @@
+"""Convolution layers: ``Conv1d``, ``Conv2d`` and ``LazyConv2d`` (Keras' ``Conv2D``).
+
+A convolution layer slides ``out_channels`` small filters over the input;
+each filter sees ``in_channels / groups`` channels of a ``kernel_size``
+window.  Parameter names, shapes, initialisation and ``repr`` follow
+PyTorch, so a ``state_dict`` moves across unchanged.
+"""
+
+import math
+
+import numpy as np
+
+from .. import backend
+from ..ops import conv as C
+from . import init
+from .module import Module, Parameter
+
+
+def _tuple(value, n, what):
+    if isinstance(value, (tuple, list)):
+        if len(value) != n or not all(isinstance(v, int) for v in value):
+            raise ValueError(f"{what} must be an int or {n} ints, got {value!r}")
+        return tuple(value)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"{what} must be an int or a tuple of ints, got {value!r}")
+    return (value,) * n
+
+
+class _ConvNd(Module):
+    """What Conv1d and Conv2d share; ``_n`` is the number of spatial dims."""
+
+    _n = 2
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
+                 groups=1, bias=True, padding_mode="zeros", dtype=None):
+        super().__init__()
+        name, n = type(self).__name__, self._n
+        if not isinstance(groups, int) or groups < 1:
+            raise ValueError(f"{name}: groups must be a positive integer, got {groups!r}")
+        if in_channels % groups or out_channels % groups:
+            raise ValueError(f"{name}: in_channels ({in_channels}) and out_channels ({out_channels}) "
+                             f"must both be divisible by groups ({groups})")
+        if padding_mode != "zeros":
+            raise NotImplementedError(f"{name}: padding_mode={padding_mode!r} is not supported, only 'zeros'")
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        self.kernel_size = _tuple(kernel_size, n, f"{name}: kernel_size")
+        self.stride = _tuple(stride, n, f"{name}: stride")
+        self.dilation = _tuple(dilation, n, f"{name}: dilation")
+        if isinstance(padding, str):
+            if padding not in ("same", "valid"):
+                raise ValueError(f"{name}: padding must be an int, a tuple, 'same' or 'valid', "
+                                 f"got {padding!r}")
+            if padding == "same" and any(s != 1 for s in self.stride):
+                raise ValueError(f"{name}: padding='same' is not supported for strided convolutions")
+            self.padding = padding
+        else:
+            self.padding = _tuple(padding, n, f"{name}: padding")
+        self.padding_mode = padding_mode
+        self._create_parameters(dtype, bias)
+
+    def _create_parameters(self, dtype, bias):
+        dtype = backend.get_default_dtype() if dtype is None else np.dtype(dtype)
+        shape = (self.out_channels, self.in_channels // self.groups) + self.kernel_size
+        self.weight = Parameter(np.empty(shape, dtype))
+        if bias:
+            self.bias = Parameter(np.empty(self.out_channels, dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        # kaiming_uniform_(a=sqrt(5)) is U(-1/sqrt(fan_in), 1/sqrt(fan_in)); the bias shares the bound.
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
+            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+            init.uniform_(self.bias, -bound, bound)
+
+    def _check_input(self, input):  # noqa: A002
+        n = self._n
+        if input.ndim not in (n + 1, n + 2) or input.shape[-n - 1] != self.in_channels:
+            dims = "L" if n == 1 else "H, W"
+            raise RuntimeError(
+                f"{self._describe()}: expected input of shape (N, {self.in_channels}, {dims}) or "
+                f"({self.in_channels}, {dims}), got {tuple(input.shape)}"
+            )
+        if input.data.dtype != self.weight.data.dtype:
+            raise TypeError(
+                f"{self._describe()}: input has dtype {input.dtype} but the weights are "
+                f"{self.weight.dtype}; convert the input (.float() / .double()) or the model (.to(dtype))"
+            )
+
+    def forward(self, input):  # noqa: A002
+        self._check_input(input)
+        fn = C.conv1d if self._n == 1 else C.conv2d
+        return fn(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+    def _describe(self):
+        return f"{type(self).__name__}({self.extra_repr()})"
+
+    def extra_repr(self):
+        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding != (0,) * self._n:
+            s += f", padding={self.padding}"
+        if self.dilation != (1,) * self._n:
+            s += f", dilation={self.dilation}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if not self._has_bias():
+            s += ", bias=False"
+        return s
+
+    def _has_bias(self):
+        return self.bias is not None
+
+
+class Conv1d(_ConvNd):
+    """1-D convolution over (N, C, L) input, e.g. a sequence of embeddings (channels = features)."""
+
+    _n = 1
+
+
+class Conv2d(_ConvNd):
+    """2-D convolution over (N, C, H, W) images: weight (out, in / groups, kh, kw), bias (out,)."""
+
+    _n = 2
+
+
+class LazyConv2d(Conv2d):
+    """A Conv2d that learns ``in_channels`` from its first input (Keras' ``Conv2D(filters, k)``).
+
+    Its parameters do not exist until the first call (or ``load_state_dict``),
+    so run one batch through the model before building the optimizer.  Then
+    it turns into a plain ``Conv2d``, as in PyTorch.
+    """
+
+    def __init__(self, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
+                 padding_mode="zeros", dtype=None):
+        super().__init__(0, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         padding_mode, dtype)
+
+    def _create_parameters(self, dtype, bias):
+        self._use_bias, self._dtype = bias, dtype
+        self.register_parameter("weight", None)
+        self.register_parameter("bias", None)
+
+    def reset_parameters(self):
+        if self.in_channels:
+            super().reset_parameters()
+
+    def _materialize(self, in_channels, dtype):
+        if in_channels % self.groups:
+            raise ValueError(f"LazyConv2d: the input's {in_channels} channels are not divisible by "
+                             f"groups={self.groups}")
+        self.in_channels = in_channels
+        bias, dtype = self._use_bias, self._dtype or dtype
+        for name in ("_use_bias", "_dtype"):
+            del self.__dict__[name]
+        self.__class__ = Conv2d
+        self._create_parameters(dtype, bias)
+
+    def _materialize_from_state(self, state_dict, prefix):
+        weight = state_dict.get(prefix + "weight")
+        if weight is not None and np.ndim(weight) == 4:
+            self._materialize(np.shape(weight)[1] * self.groups, backend.get_default_dtype())
+
+    def _has_bias(self):
+        return self._use_bias
+
+    def forward(self, input):  # noqa: A002
+        if input.ndim not in (3, 4):
+            raise RuntimeError(f"LazyConv2d: expected a 3-D or 4-D input, got shape {tuple(input.shape)}")
+        dtype = input.dtype if input.dtype.kind == "f" else backend.get_default_dtype()
+        self._materialize(input.shape[-3], dtype)
+        return self.forward(input)

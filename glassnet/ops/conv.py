@@ -1,0 +1,265 @@
+"""Convolution: ``conv2d`` and ``conv1d``, each one matrix multiply over an im2col matrix.
+
+Three nodes form a family closed under differentiation.  With ``B(x, w)``
+the convolution (bilinear in x and w):
+
+* ``Conv2d(x, w)``           = B(x, w)
+* ``Conv2dInputGrad(g, w)``  = dB/dx^T g: the full convolution of g with the
+  flipped kernel (a *gather*, see ``Geometry.transposed``)
+* ``Conv2dWeightGrad(x, g)`` = dB/dw^T g: windows of x against g
+
+The backward of each is made of the other two, so double (and higher)
+backward works with nothing more.  The plain first-order backward reuses the
+im2col matrix that the forward built instead of building it again.
+"""
+
+import math
+
+import numpy as np
+
+from ..autograd.function import Function, first_order
+from ..tensor import Tensor
+from . import reduce as R
+from .shape import squeeze, unsqueeze
+from .windows import im2col_cnhw, im2col_nhwc, make_geometry, padded, pair, window_slices
+
+# Choices measured on the layers of LeNet and VGG (docs/conv_performance.md):
+# from this many input channels on, channels-last im2col beats one slice copy per kernel offset;
+CHANNELS_LAST_FROM = 32
+# the input gradient is a gather (a convolution of g) while its im2col matrix is at most this
+# many times the size of the scatter's column matrix, else a col2im scatter;
+GATHER_UP_TO = 1.0
+# a weight-gradient product whose inner dimension (N * Ho * Wo) is this many times longer
+# than its output's larger side is summed over chunks: OpenBLAS is slow on that shape.
+LONG_INNER = 2048
+
+def _const(array):
+    return Tensor._make(array, None, 0)
+
+
+# ---------------------------------------------------------------- NumPy kernels
+def _channels_last(channels, groups):
+    return groups == 1 and channels >= CHANNELS_LAST_FROM
+
+
+def im2col(x, geom, groups):
+    """The im2col matrix of ``x`` in the layout that suits its channel count."""
+    if _channels_last(x.shape[1], groups):
+        return im2col_nhwc(padded(x, geom.pads, "nhwc", geom.spacing), geom)
+    return im2col_cnhw(padded(x, geom.pads, "cnhw", geom.spacing), geom)
+
+
+def conv_arrays(x, w, geom, groups, bias=None):
+    """B(x, w) + bias as an (N, O, Ho, Wo) array (a transposed view), and the im2col matrix."""
+    n, o, (ho, wo) = x.shape[0], w.shape[0], geom.out_size
+    cols = im2col(x, geom, groups)
+    if _channels_last(x.shape[1], groups):
+        # (positions x channels) @ (channels x out): the orientation OpenBLAS runs fastest.
+        y = cols @ w.transpose(2, 3, 1, 0).reshape(-1, o)
+        if bias is not None:
+            y += bias
+        return y.reshape(n, ho, wo, o).transpose(0, 3, 1, 2), cols
+    y = np.matmul(w.reshape(groups, o // groups, -1), cols.reshape(groups, -1, cols.shape[1]))
+    y = y.reshape(o, n, ho, wo)
+    if bias is not None:
+        y += bias[:, None, None, None]
+    return y.transpose(1, 0, 2, 3), cols
+
+
+def _flipped(w, groups):
+    """The kernel of the input gradient: in/out channels swapped per group, rotated 180 degrees."""
+    o, cg, kh, kw = w.shape
+    w = w.reshape(groups, o // groups, cg, kh, kw).transpose(0, 2, 1, 3, 4)
+    return w.reshape(groups * cg, o // groups, kh, kw)[:, :, ::-1, ::-1]
+
+
+def input_grad_arrays(g, w, geom, groups):
+    """dB/dx^T g, by whichever of gather and scatter moves fewer numbers."""
+    o, c = w.shape[0], w.shape[1] * groups
+    if o * math.prod(geom.in_size) <= GATHER_UP_TO * c * math.prod(geom.out_size):
+        return conv_arrays(g, _flipped(w, groups), geom.transposed(), groups)[0]
+    return _scatter_input_grad(g, w, geom, groups)
+
+
+def _scatter_input_grad(g, w, geom, groups):
+    """col2im: the kernel times g gives each window's share, added back one offset at a time."""
+    n, (ho, wo), (h, w_in) = g.shape[0], geom.out_size, geom.in_size
+    o, cg, kh, kw = w.shape
+    g2 = g.transpose(1, 0, 2, 3).reshape(groups, o // groups, -1)
+    shares = np.matmul(w.reshape(groups, o // groups, -1).transpose(0, 2, 1), g2)
+    shares = shares.reshape(groups * cg, kh * kw, n, ho, wo)
+    (top, bottom), (left, right) = geom.pads
+    gx = np.zeros((groups * cg, n, h + top + bottom, w_in + left + right), g.dtype)
+    for q, (rows, cols) in enumerate(window_slices(geom)):
+        gx[:, :, rows, cols] += shares[:, q]
+    return gx[:, :, top : top + h, left : left + w_in].transpose(1, 0, 2, 3)
+
+
+def _long_matmul(a, b):
+    """``a @ b`` for stacks whose inner dimension is much longer than the result.
+
+    OpenBLAS runs such products (e.g. 6 x 100,000 @ 100,000 x 25) several
+    times slower than square ones; summing the products of 32 slices of the
+    inner dimension is about twice as fast.
+    """
+    inner = a.shape[-1]
+    if inner < LONG_INNER * max(a.shape[-2], b.shape[-1]):
+        return np.matmul(a, b)
+    step = -(-inner // 32)
+    out = np.matmul(a[..., :step], b[..., :step, :])
+    for start in range(step, inner, step):
+        out += np.matmul(a[..., start : start + step], b[..., start : start + step, :])
+    return out
+
+
+def weight_grad_from_cols(cols, g, w_shape, groups):
+    """dB/dw^T g from the forward's im2col matrix of x."""
+    o, cg, kh, kw = w_shape
+    if _channels_last(cg * groups, groups):
+        g2 = g.transpose(0, 2, 3, 1).reshape(-1, o)  # (positions, O)
+        gw = _long_matmul(cols.T, g2)  # (kh * kw * C, O)
+        return np.ascontiguousarray(gw.reshape(kh, kw, cg, o).transpose(3, 2, 0, 1))
+    g2 = g.transpose(1, 0, 2, 3).reshape(groups, o // groups, -1)
+    stacked = cols.reshape(groups, -1, cols.shape[1])
+    return _long_matmul(g2, stacked.transpose(0, 2, 1)).reshape(w_shape)
+
+
+# ----------------------------------------------------------------------- nodes
+class Conv2d(Function):
+    """B(x, w) (+ bias); attributes ``geom`` (a windows.Geometry) and ``groups``."""
+
+    def forward(self, x, w, bias=None):
+        y, self.cols = conv_arrays(x, w, self.geom, self.groups, bias)
+        return y
+
+    def backward(self, g):
+        x, w = self.inputs[0], self.inputs[1]
+        need, geom, groups = self.needs_input_grad, self.geom, self.groups
+        gx = Conv2dInputGrad.apply(g, w, geom=geom, groups=groups) if need[0] else None
+        gw = gb = None
+        if need[1] and first_order():
+            gw = _const(weight_grad_from_cols(self.cols, g.data, w.shape, groups))
+        elif need[1]:
+            gw = Conv2dWeightGrad.apply(x, g, geom=geom, groups=groups, w_shape=w.shape)
+        if len(need) == 2:
+            return gx, gw
+        if need[2]:
+            gb = _const(g.data.sum(axis=(0, 2, 3))) if first_order() else R.sum(g, (0, 2, 3))
+        return gx, gw, gb
+
+
+class Conv2dInputGrad(Function):
+    """dB/dx^T g, a function of (g, w); linear in each."""
+
+    def forward(self, g, w):
+        return input_grad_arrays(g, w, self.geom, self.groups)
+
+    def backward(self, gg):
+        g, w = self.inputs
+        need, params = self.needs_input_grad, {"geom": self.geom, "groups": self.groups}
+        return (
+            Conv2d.apply(gg, w, **params) if need[0] else None,
+            Conv2dWeightGrad.apply(gg, g, w_shape=w.shape, **params) if need[1] else None,
+        )
+
+
+class Conv2dWeightGrad(Function):
+    """dB/dw^T g, a function of (x, g); attribute ``w_shape``."""
+
+    def forward(self, x, g):
+        return weight_grad_from_cols(im2col(x, self.geom, self.groups), g, self.w_shape, self.groups)
+
+    def backward(self, gg):
+        x, g = self.inputs
+        need, params = self.needs_input_grad, {"geom": self.geom, "groups": self.groups}
+        return (
+            Conv2dInputGrad.apply(g, gg, **params) if need[0] else None,
+            Conv2d.apply(x, gg, **params) if need[1] else None,
+        )
+
+
+# -------------------------------------------------------------- the functions
+def _check(name, x, weight, bias, groups, spatial):
+    dims = "(N, C, L) or 2-D (C, L)" if spatial == 1 else "(N, C, H, W) or 3-D (C, H, W)"
+    if x.ndim != spatial + 2:
+        raise RuntimeError(f"{name}: expected a {spatial + 2}-D input {dims}, got shape {tuple(x.shape)}")
+    if weight.ndim != spatial + 2:
+        raise RuntimeError(
+            f"{name}: expected a {spatial + 2}-D weight (out_channels, in_channels / groups, "
+            f"kernel...), got shape {tuple(weight.shape)}"
+        )
+    if not isinstance(groups, int) or groups < 1 or weight.shape[0] % groups:
+        raise ValueError(f"{name}: groups={groups!r} must be a positive int dividing out_channels "
+                         f"{weight.shape[0]}")
+    if x.shape[1] != weight.shape[1] * groups:
+        raise RuntimeError(
+            f"{name}: the input of shape {tuple(x.shape)} has {x.shape[1]} channels, but the weight of "
+            f"shape {tuple(weight.shape)} with groups={groups} expects {weight.shape[1] * groups} "
+            f"(weight.shape[1] * groups)"
+        )
+    if bias is not None and tuple(bias.shape) != (weight.shape[0],):
+        raise RuntimeError(f"{name}: bias of shape {tuple(bias.shape)} should be ({weight.shape[0]},)")
+    for t, what in [(weight, "weight"), (bias, "bias")]:
+        if t is not None and t.data.dtype != x.data.dtype:
+            raise TypeError(f"{name}: input has dtype {x.dtype} but the {what} has dtype {t.dtype}; "
+                            "convert one so both match")
+    if x.data.dtype.kind != "f":
+        raise TypeError(f"{name}: expected a floating-point input, got dtype {x.dtype}; use .float()")
+
+
+def _pads(name, padding, kernel, stride, dilation):
+    """Per-side padding ((top, bottom), (left, right)) from an int, a pair, 'same' or 'valid'."""
+    if padding == "valid":
+        return ((0, 0), (0, 0))
+    if padding == "same":
+        if stride != (1, 1):
+            raise ValueError(f"{name}: padding='same' is not supported for strided convolutions")
+        # PyTorch puts the odd pixel of an even kernel's padding at the end.
+        return tuple((d * (k - 1) // 2, d * (k - 1) - d * (k - 1) // 2) for k, d in zip(kernel, dilation))
+    if isinstance(padding, str):
+        raise ValueError(f"{name}: padding must be an int, a pair, 'same' or 'valid', got {padding!r}")
+    ph, pw = pair(padding, name, "padding")
+    if ph < 0 or pw < 0:
+        raise ValueError(f"{name}: negative padding {padding!r} is not supported")
+    return ((ph, ph), (pw, pw))
+
+
+def _conv(name, input, weight, bias, stride, padding, dilation, groups):  # noqa: A002
+    kernel, stride = weight.shape[2:], pair(stride, name, "stride")
+    dilation = pair(dilation, name, "dilation")
+    pads = _pads(name, padding, kernel, stride, dilation)
+    geom = make_geometry(name, input.shape[2:], kernel, stride, dilation, pads)
+    args = (input, weight) if bias is None else (input, weight, bias)
+    return Conv2d.apply(*args, geom=geom, groups=groups)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # noqa: A002
+    """2-D convolution (cross-correlation, as in PyTorch) of (N, C, H, W) or (C, H, W) input.
+
+    ``weight`` is (out_channels, in_channels / groups, kh, kw); ``padding`` is
+    an int, a pair, 'same' (stride 1 only) or 'valid'.
+    """
+    if input.ndim == 3:
+        return squeeze(conv2d(unsqueeze(input, 0), weight, bias, stride, padding, dilation, groups), 0)
+    _check("conv2d", input, weight, bias, groups, 2)
+    return _conv("conv2d", input, weight, bias, stride, padding, dilation, groups)
+
+
+def _one(value, what):
+    if isinstance(value, (tuple, list)) and len(value) == 1:
+        value = value[0]
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
+        raise TypeError(f"conv1d: {what} must be an int or a 1-tuple, got {value!r}")
+    return int(value)
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # noqa: A002
+    """1-D convolution of (N, C, L) or (C, L) input: a 2-D one over a height of 1."""
+    if input.ndim == 2:
+        return squeeze(conv1d(unsqueeze(input, 0), weight, bias, stride, padding, dilation, groups), 0)
+    _check("conv1d", input, weight, bias, groups, 1)
+    if not isinstance(padding, str):
+        padding = (0, _one(padding, "padding"))
+    y = _conv("conv1d", unsqueeze(input, 2), unsqueeze(weight, 2), bias, (1, _one(stride, "stride")),
+              padding, (1, _one(dilation, "dilation")), groups)
+    return squeeze(y, 2)

@@ -1,0 +1,168 @@
+"""Normalisation: ``batch_norm`` and ``layer_norm``; and ``dropout2d``, which drops whole channels.
+
+Both normalisations are one formula over different axes: subtract the mean,
+divide by the standard deviation, then scale and shift by learned
+per-feature ``weight`` and ``bias``.  Batch norm takes its statistics over
+the batch and the spatial positions of each channel, layer norm over the
+trailing features of each sample.  So both are the one ``Normalize`` node.
+"""
+
+import numpy as np
+
+from ..autograd.function import Function, first_order, sum_to_array
+from ..tensor import Tensor
+from . import reduce as R
+from .activation import Dropout
+from .shape import reshape
+from .shape_grad import sum_to
+
+
+def _const(array):
+    return Tensor._make(array, None, 0)
+
+
+class Normalize(Function):
+    """``xhat * weight + bias`` with ``xhat = (x - mean) / sqrt(var + eps)`` over ``axes``.
+
+    Attributes: ``axes``, ``eps``, ``shape`` (how weight and bias broadcast
+    against x) and ``running``: None, or (running_mean, running_var,
+    momentum) arrays that the forward updates in place, as in PyTorch.
+    """
+
+    def forward(self, x, weight, bias):
+        mean = x.mean(axis=self.axes, keepdims=True)
+        xhat = x - mean
+        var = np.square(xhat).mean(axis=self.axes, keepdims=True)
+        self.invstd = 1 / np.sqrt(var + x.dtype.type(self.eps))
+        xhat *= self.invstd
+        self.xhat = xhat
+        if self.running is not None:
+            self._update_running(mean, var, x.size // mean.size)
+        return xhat * weight.reshape(self.shape) + bias.reshape(self.shape)
+
+    def _update_running(self, mean, var, count):
+        running_mean, running_var, momentum = self.running
+        running_mean *= 1 - momentum
+        running_mean += momentum * mean.reshape(running_mean.shape)
+        # The running variance is the unbiased one (n - 1), the batch is normalised by the biased one.
+        running_var *= 1 - momentum
+        running_var += (momentum * count / (count - 1)) * var.reshape(running_var.shape)
+
+    def backward(self, g):
+        if first_order():
+            return self._backward_arrays(g.data)
+        x, weight, bias = self.inputs
+        axes, shape = self.axes, self.shape
+        xc = x - R.mean(x, axes, keepdim=True)
+        invstd = (R.mean(xc * xc, axes, keepdim=True) + self.eps) ** -0.5
+        xhat = xc * invstd
+        gxhat = g * reshape(weight, shape)
+        gx = invstd * (gxhat - R.mean(gxhat, axes, keepdim=True)
+                       - xhat * R.mean(gxhat * xhat, axes, keepdim=True))
+        return gx, reshape(sum_to(g * xhat, shape), weight.shape), reshape(sum_to(g, shape), bias.shape)
+
+    def _backward_arrays(self, g):
+        need, axes, xhat = self.needs_input_grad, self.axes, self.xhat
+        weight = self.inputs[1].data
+        gx = gw = gb = None
+        if need[0]:
+            gxhat = g * weight.reshape(self.shape)
+            gx = gxhat - gxhat.mean(axis=axes, keepdims=True)
+            gx -= xhat * (gxhat * xhat).mean(axis=axes, keepdims=True)
+            gx *= self.invstd
+            gx = _const(gx)
+        if need[1]:
+            gw = _const(sum_to_array(g * xhat, self.shape).reshape(weight.shape))
+        if need[2]:
+            gb = _const(sum_to_array(g, self.shape).reshape(weight.shape))
+        return gx, gw, gb
+
+
+def _affine(weight, bias, n, like):
+    """weight and bias, with constant ones and zeros standing in for missing ones."""
+    weight = weight if weight is not None else _const(np.ones(n, like.dtype))
+    bias = bias if bias is not None else _const(np.zeros(n, like.dtype))
+    return weight, bias
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,  # noqa: A002
+               momentum=0.1, eps=1e-5):
+    """Normalise each channel (dim 1) over the batch and spatial positions.
+
+    In training the batch's own statistics are used, and ``running_mean``
+    and ``running_var`` (if given) move towards them by ``momentum``, in
+    place.  In evaluation the running statistics are used instead.
+    """
+    if input.ndim < 2:
+        raise ValueError(f"batch_norm: expected an input of at least 2 dims (N, C, ...), "
+                         f"got shape {tuple(input.shape)}")
+    c = input.shape[1]
+    for name, t in [("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
+                    ("bias", bias)]:
+        if t is not None and tuple(t.shape) != (c,):
+            raise RuntimeError(f"batch_norm: {name} of shape {tuple(t.shape)} does not match the "
+                               f"{c} channels of the input of shape {tuple(input.shape)}")
+    shape = (1, c) + (1,) * (input.ndim - 2)
+    if training:
+        if input.numel() // c <= 1:
+            raise ValueError(f"batch_norm: expected more than 1 value per channel when training, got "
+                             f"input of shape {tuple(input.shape)}")
+        running = None
+        if running_mean is not None and running_var is not None:
+            running = (running_mean.data, running_var.data, momentum)
+        axes = (0,) + tuple(range(2, input.ndim))
+        return Normalize.apply(input, *_affine(weight, bias, c, input), axes=axes, eps=eps, shape=shape,
+                               running=running)
+    if running_mean is None or running_var is None:
+        raise RuntimeError("batch_norm: running_mean and running_var are needed in evaluation mode "
+                           "(training=False)")
+    # A fixed affine map per channel: fold it into one scale and one shift.
+    invstd = _const((1 / np.sqrt(running_var.data + eps)).astype(input.dtype))
+    scale = invstd if weight is None else weight * invstd
+    shift = _const(-running_mean.data.astype(input.dtype)) * scale
+    if bias is not None:
+        shift = shift + bias
+    return input * reshape(scale, shape) + reshape(shift, shape)
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):  # noqa: A002
+    """Normalise each sample over its trailing ``normalized_shape`` dims."""
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    k = len(shape)
+    if k == 0 or tuple(input.shape[input.ndim - k:]) != shape or input.ndim < k:
+        raise RuntimeError(f"layer_norm: normalized_shape={shape} expects an input of shape (*, "
+                           f"{', '.join(map(str, shape))}), got {tuple(input.shape)}")
+    for name, t in [("weight", weight), ("bias", bias)]:
+        if t is not None and tuple(t.shape) != shape:
+            raise RuntimeError(f"layer_norm: {name} of shape {tuple(t.shape)} should be {shape}")
+    weight, bias = _affine(weight, bias, shape, input)
+    axes = tuple(range(input.ndim - k, input.ndim))
+    return Normalize.apply(input, weight, bias, axes=axes, eps=eps, shape=shape, running=None)
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):  # noqa: A002
+    """Zero whole channels with probability ``p``, scaling the rest by 1 / (1 - p).
+
+    Neighbouring pixels of a feature map are strongly correlated, so
+    dropping single pixels hardly regularises a conv net; dropping whole
+    channels does.  Input (N, C, H, W), or (N, C, L).
+    """
+    if not 0 <= p <= 1:
+        raise ValueError(f"dropout2d: p is a probability and must be in [0, 1], got {p}")
+    if input.ndim not in (3, 4):
+        raise RuntimeError(f"dropout2d: expected a 3-D or 4-D input, got shape {tuple(input.shape)}")
+    if not training or p == 0:
+        return input
+    shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2)
+    if p == 1:
+        mask = np.zeros(shape, input.dtype)
+    else:
+        from ..creation import default_generator
+
+        rand_dtype = np.float64 if input.dtype == np.float64 else np.float32
+        mask = (default_generator().random(shape, dtype=rand_dtype) >= p).astype(input.dtype)
+        mask *= input.dtype.type(1 / (1 - p))
+    return Dropout.apply(input, mask=mask)
+
+
+__all__ = ["batch_norm", "layer_norm", "dropout2d"]

@@ -1,0 +1,218 @@
+"""Pooling: ``max_pool2d``, ``avg_pool2d`` and ``adaptive_avg_pool2d``.
+
+A pooling reduces each window of the input to one number.  It is computed
+as one whole-array operation per kernel offset (a 2 x 2 pool is four
+strided slices of the input), so the Python loop runs k*k times, never once
+per window.  Each backward routes the gradient back along the same slices;
+it is linear in the gradient, and its own backward is the forward's routing
+again, so second derivatives come from the same two nodes.
+"""
+
+import math
+
+import numpy as np
+
+from ..autograd.function import Function
+from ..autograd.grad_mode import _State
+from ..tensor import Tensor
+from . import reduce as R
+from .linalg import matmul
+from .shape import squeeze, unsqueeze
+from .windows import make_geometry, padded, pair, window_slices
+
+
+def _const(array):
+    return Tensor._make(array, None, 0)
+
+
+def _overlapping(geom):
+    return any(s < e for s, e in zip(geom.stride, geom.extent))
+
+
+def _spread(g, geom, x_shape, factor):
+    """An input-shaped gradient: ``g * factor(q)`` added at the positions offset ``q`` read."""
+    (top, bottom), (left, right) = geom.pads
+    (h, w), overlapping = geom.in_size, _overlapping(geom)
+    shape = x_shape[:2] + (h + top + bottom, w + left + right)
+    tiled = not overlapping and shape[2:] == tuple(o * s for o, s in zip(geom.out_size, geom.stride))
+    out = np.empty(shape, g.dtype) if tiled else np.zeros(shape, g.dtype)
+    for q, (rows, cols) in enumerate(window_slices(geom)):
+        if overlapping:
+            out[:, :, rows, cols] += g * factor(q)
+        else:  # each position is written once: straight into place
+            np.multiply(g, factor(q), out=out[:, :, rows, cols])
+    return out[:, :, top : top + h, left : left + w]
+
+
+# ------------------------------------------------------------------ max pool
+class MaxPool2d(Function):
+    """Max over each window; remembers which offset won (the first one on ties, as PyTorch)."""
+
+    def forward(self, x):
+        slices = window_slices(self.geom)
+        xp = padded(x, self.geom.pads, "nchw", fill=-np.inf)
+        y = xp[(slice(None), slice(None)) + slices[0]].copy(order="K")
+        index = np.min_scalar_type(len(slices) - 1).type
+        self.argmax = np.zeros(y.shape, index) if self.record else None
+        for q, (rows, cols) in enumerate(slices[1:], 1):
+            window = xp[:, :, rows, cols]
+            if self.record:
+                # The winner is the last offset that beat all before it: the largest such q.
+                np.maximum(self.argmax, (window > y) * index(q), out=self.argmax)
+            np.maximum(y, window, out=y)
+        return y
+
+    def backward(self, g):
+        x_shape = self.inputs[0].shape
+        return MaxPoolScatter.apply(g, geom=self.geom, argmax=self.argmax, x_shape=x_shape)
+
+
+class MaxPoolScatter(Function):
+    """Each output gradient to the input position that won its window."""
+
+    def forward(self, g):
+        return _spread(g, self.geom, self.x_shape, lambda q: self.argmax == q)
+
+    def backward(self, gg):
+        return MaxPoolGather.apply(gg, geom=self.geom, argmax=self.argmax)
+
+
+class MaxPoolGather(Function):
+    """The value at each window's winning position (the scatter's transpose)."""
+
+    def forward(self, gg):
+        ggp = padded(gg, self.geom.pads, "nchw")
+        out = np.zeros(self.argmax.shape, gg.dtype)
+        for q, (rows, cols) in enumerate(window_slices(self.geom)):
+            out += ggp[:, :, rows, cols] * (self.argmax == q)
+        return out
+
+    def backward(self, g):
+        return MaxPoolScatter.apply(g, geom=self.geom, argmax=self.argmax, x_shape=self.inputs[0].shape)
+
+
+# ------------------------------------------------------------------ avg pool
+class AvgPool2d(Function):
+    """Window sums times ``scale`` (1 / window size, or an (Ho, Wo) array of them)."""
+
+    def forward(self, x):
+        xp = padded(x, self.geom.pads, "nchw")
+        slices = window_slices(self.geom)
+        y = xp[(slice(None), slice(None)) + slices[0]].copy(order="K")
+        for rows, cols in slices[1:]:
+            y += xp[:, :, rows, cols]
+        y *= self.scale
+        return y
+
+    def backward(self, g):
+        return AvgPoolSpread.apply(g, geom=self.geom, scale=self.scale, x_shape=self.inputs[0].shape)
+
+
+class AvgPoolSpread(Function):
+    """The average pool's transpose: each output gradient, scaled, to every pixel of its window."""
+
+    def forward(self, g):
+        return _spread(g, self.geom, self.x_shape, lambda q: self.scale)
+
+    def backward(self, gg):
+        return AvgPool2d.apply(gg, geom=self.geom, scale=self.scale)
+
+
+# ------------------------------------------------------------------ functions
+def _pool_geometry(name, x, kernel_size, stride, padding, dilation=1):
+    if x.ndim != 4:
+        raise RuntimeError(f"{name}: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, "
+                           f"got shape {tuple(x.shape)}")
+    if x.data.dtype.kind != "f":
+        raise TypeError(f"{name}: expected a floating-point input, got dtype {x.dtype}; use .float()")
+    kernel = pair(kernel_size, name, "kernel_size")
+    stride = kernel if stride is None or stride == [] else pair(stride, name, "stride")
+    pads, dilation = pair(padding, name, "padding"), pair(dilation, name, "dilation")
+    for p, k, d in zip(pads, kernel, dilation):
+        if p < 0 or 2 * p > d * (k - 1) + 1:
+            raise ValueError(f"{name}: padding {pads} must be between 0 and half the kernel size "
+                             f"{kernel}, as in PyTorch")
+    return make_geometry(name, x.shape[2:], kernel, stride, dilation, tuple((p, p) for p in pads))
+
+
+def _unbatched(fn, input, *args):  # noqa: A002
+    """Run a pooling written for (N, C, H, W) on a (C, H, W) input too."""
+    if input.ndim == 3:
+        return squeeze(fn(unsqueeze(input, 0), *args), 0)
+    return fn(input, *args)
+
+
+def _no_ceil_mode(name, ceil_mode):
+    if ceil_mode:
+        raise NotImplementedError(f"{name}: ceil_mode=True is not supported; pad the input instead")
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,  # noqa: A002
+               return_indices=False):
+    """The maximum of each window; the gradient goes to the first maximum of a window."""
+    if return_indices:
+        raise NotImplementedError("max_pool2d: return_indices=True is not supported")
+    _no_ceil_mode("max_pool2d", ceil_mode)
+
+    def pool(x):
+        geom = _pool_geometry("max_pool2d", x, kernel_size, stride, padding, dilation)
+        return MaxPool2d.apply(x, geom=geom, record=_State.enabled and x.requires_grad)
+
+    return _unbatched(pool, input)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,  # noqa: A002
+               count_include_pad=True, divisor_override=None):
+    """The mean of each window; padding counts as zeros unless ``count_include_pad=False``."""
+    _no_ceil_mode("avg_pool2d", ceil_mode)
+
+    def pool(x):
+        geom = _pool_geometry("avg_pool2d", x, kernel_size, stride, padding)
+        if divisor_override:
+            scale = x.dtype.type(1 / divisor_override)
+        elif count_include_pad or geom.pads == ((0, 0), (0, 0)):
+            scale = x.dtype.type(1 / math.prod(geom.kernel))
+        else:
+            counts = [_inside(n, k, s, lo, o) for n, k, s, (lo, _), o in
+                      zip(geom.in_size, geom.kernel, geom.stride, geom.pads, geom.out_size)]
+            scale = (1 / np.outer(*counts)).astype(x.dtype)
+        return AvgPool2d.apply(x, geom=geom, scale=scale)
+
+    return _unbatched(pool, input)
+
+
+def _inside(n, k, s, lo, out):
+    """How many of each window's k positions lie inside the unpadded length n."""
+    start = np.arange(out) * s - lo
+    return np.minimum(start + k, n) - np.maximum(start, 0)
+
+
+def _averaging_matrix(n, out, dtype):
+    """(out, n): row i averages PyTorch's window [floor(i n / out), ceil((i + 1) n / out))."""
+    a = np.zeros((out, n), dtype)
+    for i in range(out):
+        start, end = (i * n) // out, -(-((i + 1) * n) // out)
+        a[i, start:end] = 1 / (end - start)
+    return a
+
+
+def adaptive_avg_pool2d(input, output_size):  # noqa: A002
+    """Average pooling to a given output size, whatever the input size.
+
+    ``output_size`` 1 is global average pooling.  Otherwise the pooling is
+    separable, rows then columns, so it is two products with averaging
+    matrices, ``A_h @ x @ A_w.T``, whose windows may overlap and differ in size.
+    """
+    if input.ndim not in (3, 4):
+        raise RuntimeError(f"adaptive_avg_pool2d: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, "
+                           f"got shape {tuple(input.shape)}")
+    sizes = output_size if isinstance(output_size, (tuple, list)) else (output_size, output_size)
+    h, w = input.shape[-2:]
+    oh, ow = (n if s is None else s for n, s in zip((h, w), sizes))
+    if min(oh, ow) < 1:
+        raise ValueError(f"adaptive_avg_pool2d: output_size must be positive, got {output_size!r}")
+    if (oh, ow) == (1, 1):
+        return R.mean(input, (-2, -1), keepdim=True)
+    rows = _const(_averaging_matrix(h, oh, input.dtype))
+    cols = _const(_averaging_matrix(w, ow, input.dtype).T.copy())
+    return matmul(matmul(rows, input), cols)

@@ -1,0 +1,115 @@
+"""What ``fit``/``evaluate``/``predict`` accept as data, turned into DataLoaders.
+
+Arrays (NumPy, Tensors, lists) become a ``TensorDataset`` batched by the
+DataLoader's fast path: one fancy index per array per batch. They are
+converted once, up front, to the dtypes a model wants (float64 -> float32,
+integer labels -> int64), so that no batch pays for a conversion.
+A ``Dataset`` is wrapped in a DataLoader; a ``DataLoader`` is used as it is.
+"""
+
+import math
+
+import numpy as np
+
+from .. import backend
+from ..data import DataLoader, Dataset, Subset, TensorDataset
+from ..tensor import Tensor
+
+
+def to_array(data, caller, what):
+    """``data`` as an array with glassnet's dtype rules, converted (copied) only if needed."""
+    if isinstance(data, Tensor):
+        data = data.data
+    try:
+        return backend.as_array(data)
+    except (TypeError, ValueError) as error:
+        raise TypeError(
+            f"{caller}: {what} must be a NumPy array, a Tensor or a nested list of numbers; "
+            f"got {type(data).__name__} ({error})"
+        ) from error
+
+
+def _is_dataset(x):
+    return isinstance(x, Dataset) or (hasattr(x, "__getitem__") and hasattr(x, "__len__")
+                                      and not isinstance(x, (np.ndarray, Tensor, list, tuple)))
+
+
+def array_dataset(x, y, caller):
+    xa = to_array(x, caller, "x")
+    if xa.ndim == 0:
+        raise ValueError(f"{caller}: x must have a first (sample) dimension, got a scalar")
+    if y is None:
+        return TensorDataset(xa)
+    ya = to_array(y, caller, "y")
+    if ya.ndim == 0 or len(ya) != len(xa):
+        raise ValueError(
+            f"{caller}: x and y must have the same number of samples; got x of shape {xa.shape} "
+            f"and y of shape {ya.shape}"
+        )
+    return TensorDataset(xa, ya)
+
+
+def as_dataset_or_loader(x, y, caller, need_targets=True):
+    """A DataLoader or a Dataset for ``x`` (and ``y``)."""
+    if x is None:
+        raise ValueError(f"{caller}: no data given; pass x (and y) as arrays, or a Dataset or DataLoader")
+    if isinstance(x, DataLoader) or _is_dataset(x):
+        if y is not None:
+            raise ValueError(
+                f"{caller}: y must be None when x is a {type(x).__name__} (it yields the targets itself)"
+            )
+        return x
+    if need_targets and y is None:
+        raise ValueError(f"{caller}: y (the targets) is missing; pass y=... with the arrays x")
+    return array_dataset(x, y, caller)
+
+
+def loader(data, batch_size, shuffle, caller):
+    if isinstance(data, DataLoader):
+        return data
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"{caller}: batch_size must be a positive int, got {batch_size!r}")
+    return DataLoader(data, batch_size=int(batch_size), shuffle=shuffle)
+
+
+def split_off_validation(data, validation_split, caller):
+    """Keras semantics: the *last* fraction of the samples, taken before any shuffling."""
+    if not 0.0 <= validation_split < 1.0:
+        raise ValueError(f"{caller}: validation_split must be in [0, 1), got {validation_split!r}")
+    if isinstance(data, DataLoader):
+        raise ValueError(
+            f"{caller}: validation_split needs arrays or a Dataset, not a DataLoader; "
+            "pass validation_data=... instead"
+        )
+    n = len(data)
+    split_at = int(math.ceil(n * (1.0 - validation_split)))
+    if split_at == 0 or split_at == n:
+        raise ValueError(
+            f"{caller}: validation_split={validation_split} of {n} samples leaves "
+            f"{split_at} for training and {n - split_at} for validation; both need at least one"
+        )
+    if isinstance(data, TensorDataset):
+        return TensorDataset(*(a[:split_at] for a in data.arrays)), TensorDataset(
+            *(a[split_at:] for a in data.arrays))
+    return Subset(data, np.arange(split_at)), Subset(data, np.arange(split_at, n))
+
+
+def validation_source(validation_data, caller):
+    if validation_data is None:
+        return None
+    if isinstance(validation_data, tuple):
+        if len(validation_data) != 2:
+            raise ValueError(
+                f"{caller}: validation_data must be (x_val, y_val), a Dataset or a DataLoader; "
+                f"got a tuple of {len(validation_data)} items (sample weights are not supported)"
+            )
+        return array_dataset(validation_data[0], validation_data[1], caller)
+    return as_dataset_or_loader(validation_data, None, caller)
+
+
+def unpack(batch, caller):
+    """``(inputs, targets)`` from one batch of a loader."""
+    if isinstance(batch, (tuple, list)) and len(batch) == 2:
+        return batch[0], batch[1]
+    fields = f"{len(batch)} fields" if isinstance(batch, (tuple, list)) else f"a {type(batch).__name__}"
+    raise ValueError(f"{caller}: each batch must be (inputs, targets) to compute a loss; got {fields}")

@@ -1,0 +1,333 @@
+"""Convolution ops and layers against PyTorch and finite differences.
+
+Every case of the table runs under several implementation strategies
+(im2col layout, gather or scatter input gradient, chunked or direct weight
+gradient), so each code path of glassnet/ops/conv.py is checked whichever
+one the thresholds would pick for that shape.  The checks (``check_*``) are
+shared with tests/test_pool_norm.py.
+"""
+
+import math
+import zlib
+
+import numpy as np
+import pytest
+import torch
+from op_cases import Case, draw
+
+import glassnet as gn
+import glassnet.ops.conv as C
+from glassnet import nn
+from glassnet.autograd import gradcheck, gradgradcheck
+
+tnn = torch.nn
+
+
+# ------------------------------------------------------------ shared checks
+def _as_tuple(x):
+    return tuple(x) if isinstance(x, (tuple, list)) else (x,)
+
+
+def _arrays(case):
+    return draw(case, np.random.default_rng(zlib.crc32(case.name.encode())))
+
+
+def _leaves(case, lib, dtype):
+    make = (lambda a: gn.tensor(a, dtype=dtype, requires_grad=True)) if lib is gn else (
+        lambda a: torch.tensor(a.astype(dtype), requires_grad=True))
+    return [make(a) for a in _arrays(case)]
+
+
+def _close(ours, theirs, case, what, rtol=1e-4, atol=1e-5):
+    assert tuple(ours.shape) == tuple(theirs.shape), f"{what}: shape {ours.shape} vs torch {theirs.shape}"
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), err_msg=what,
+                               rtol=case.tol.get("rtol", rtol), atol=case.tol.get("atol", atol))
+
+
+def check_forward_and_backward(case):
+    """float32 forward and the gradient of a random upstream gradient, both vs torch."""
+    ours, theirs = _leaves(case, gn, np.float32), _leaves(case, torch, np.float32)
+    got, want = _as_tuple(case.fn(gn, *ours)), _as_tuple(case.fn(torch, *theirs))
+    for g, w in zip(got, want):
+        assert g.dtype == np.float32
+        _close(g, w, case, "forward")
+    rng = np.random.default_rng(1)
+    ups = [rng.standard_normal(w.shape).astype(np.float32) for w in want]
+    g_ours = gn.autograd.grad(got, ours, [gn.tensor(u) for u in ups], allow_unused=True)
+    g_theirs = torch.autograd.grad(want, theirs, [torch.tensor(u) for u in ups], allow_unused=True)
+    for k, (g, w) in enumerate(zip(g_ours, g_theirs)):
+        if w is None:
+            assert g is None or not np.any(g.numpy()), f"input {k}: torch gives no gradient"
+            continue
+        assert g is not None and g.dtype == np.float32, f"input {k}"
+        _close(g, w, case, f"gradient of input {k}")
+
+
+def check_first_order_path(case):
+    """The plain-NumPy gradient (no create_graph) equals the differentiable backward's."""
+    inputs = _leaves(case, gn, np.float64)
+    outs = _as_tuple(case.fn(gn, *inputs))
+    rng = np.random.default_rng(2)
+    # upstream gradients that require grad: then every gradient built with create_graph has a graph
+    ups = [gn.tensor(rng.standard_normal(o.shape), dtype=gn.float64, requires_grad=True) for o in outs]
+    fast = gn.autograd.grad(outs, inputs, ups, retain_graph=True, allow_unused=True)
+    graph = gn.autograd.grad(outs, inputs, ups, create_graph=True, allow_unused=True)
+    assert all(g is None or g.requires_grad for g in graph), "create_graph recorded no graph"
+    for k, (f, g) in enumerate(zip(fast, graph)):
+        assert (f is None) == (g is None), f"input {k}"
+        if f is not None:
+            np.testing.assert_allclose(f.numpy(), g.detach().numpy(), rtol=1e-10, atol=1e-12,
+                                       err_msg=f"input {k}")
+
+
+def check_gradcheck(case):
+    assert gradcheck(lambda *xs: case.fn(gn, *xs), _leaves(case, gn, np.float64))
+
+
+def check_gradgradcheck(case):
+    assert gradgradcheck(lambda *xs: case.fn(gn, *xs), _leaves(case, gn, np.float64))
+
+
+# ------------------------------------------------------------- strategies
+# (channels-last from, gather up to, long inner): each forces one path.
+STRATEGIES = {
+    "cnhw-scatter-chunked": (10**9, 0.0, 1),
+    "nhwc-gather-direct": (1, math.inf, 10**9),
+    "cnhw-gather-direct": (10**9, math.inf, 10**9),
+    "nhwc-scatter-chunked": (1, 0.0, 1),
+}
+
+
+@pytest.fixture(params=list(STRATEGIES))
+def strategy(request, monkeypatch):
+    values = STRATEGIES[request.param]
+    for name, value in zip(["CHANNELS_LAST_FROM", "GATHER_UP_TO", "LONG_INNER"], values):
+        monkeypatch.setattr(C, name, value)
+    return request.param
+
+
+@pytest.fixture(params=["cnhw-scatter-chunked", "nhwc-gather-direct"])
+def two_strategies(request, monkeypatch):
+    for name, value in zip(["CHANNELS_LAST_FROM", "GATHER_UP_TO", "LONG_INNER"], STRATEGIES[request.param]):
+        monkeypatch.setattr(C, name, value)
+
+
+# -------------------------------------------------------------------- table
+def conv2d(**kw):
+    return lambda L, x, w, b=None: L.nn.functional.conv2d(x, w, b, **kw)
+
+
+def conv1d(**kw):
+    return lambda L, x, w, b=None: L.nn.functional.conv1d(x, w, b, **kw)
+
+
+CASES = []
+
+
+def add(name, fn, *shapes, gradgrad=False):
+    CASES.append(Case(name, fn, shapes, gradgrad=gradgrad))
+
+
+add("basic", conv2d(), (2, 3, 6, 5), (4, 3, 3, 3), (4,), gradgrad=True)
+add("no_bias", conv2d(), (2, 3, 5, 5), (2, 3, 2, 2))
+add("stride2", conv2d(stride=2), (2, 2, 7, 6), (3, 2, 3, 3), (3,), gradgrad=True)
+add("stride(2,1)_pad(1,2)", conv2d(stride=(2, 1), padding=(1, 2)), (1, 2, 6, 5), (3, 2, 3, 2), (3,))
+add("stride3_unreached_rows", conv2d(stride=3), (2, 2, 8, 7), (2, 2, 3, 3))
+add("pad1", conv2d(padding=1), (2, 3, 4, 5), (2, 3, 3, 3), (2,))
+add("pad_same", conv2d(padding="same"), (2, 2, 5, 6), (3, 2, 3, 3), (3,), gradgrad=True)
+add("pad_same_even_kernel_dilated", conv2d(padding="same", dilation=2), (1, 2, 6, 7), (2, 2, 2, 4))
+add("pad_valid", conv2d(padding="valid"), (2, 2, 5, 5), (3, 2, 2, 3), (3,))
+add("pad_beyond_kernel", conv2d(padding=2), (2, 2, 3, 4), (3, 2, 1, 1), (3,))
+add("pad_stride_dilation", conv2d(stride=2, padding=2, dilation=2), (2, 2, 7, 8), (2, 2, 3, 2), (2,),
+    gradgrad=True)
+add("dilation(1,2)", conv2d(dilation=(1, 2), padding=(1, 0)), (2, 2, 5, 7), (3, 2, 3, 3))
+add("groups2", conv2d(groups=2, padding=1), (2, 4, 5, 4), (6, 2, 3, 3), (6,), gradgrad=True)
+add("depthwise", conv2d(groups=3), (2, 3, 5, 5), (3, 1, 3, 3), (3,))
+add("depthwise_multiplier2", conv2d(groups=3, padding=1, stride=2), (2, 3, 5, 6), (6, 1, 3, 3), (6,),
+    gradgrad=True)
+add("nonsquare", conv2d(), (2, 2, 5, 8), (3, 2, 2, 4), (3,))
+add("kernel_fills_input", conv2d(padding=1), (2, 2, 2, 3), (3, 2, 4, 5), (3,))
+add("1x1", conv2d(), (2, 5, 3, 3), (4, 5, 1, 1), (4,))
+add("unbatched", conv2d(padding=1), (2, 4, 4), (3, 2, 3, 3), (3,))
+add("1d_basic", conv1d(), (2, 3, 8), (4, 3, 3), (4,), gradgrad=True)
+add("1d_stride2_pad1", conv1d(stride=2, padding=1), (2, 2, 9), (3, 2, 4), (3,))
+add("1d_dilation_same", conv1d(dilation=2, padding="same"), (2, 2, 7), (3, 2, 3))
+add("1d_groups", conv1d(groups=2, padding="valid"), (2, 4, 6), (2, 2, 2), (2,))
+add("1d_unbatched", conv1d(padding=2), (3, 5), (2, 3, 3), (2,))
+add("chained", lambda L, x, w1, w2: L.nn.functional.conv2d(
+    L.relu(L.nn.functional.conv2d(x, w1, padding=1)), w2, stride=2), (2, 2, 6, 6), (3, 2, 3, 3), (2, 3, 2, 2),
+    gradgrad=True)
+
+IDS = [c.name for c in CASES]
+GG = [c for c in CASES if c.gradgrad]
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_conv_matches_torch(case, strategy):
+    check_forward_and_backward(case)
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_conv_first_order_path_equals_differentiable_backward(case, two_strategies):
+    check_first_order_path(case)
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_conv_gradcheck(case, two_strategies):
+    check_gradcheck(case)
+
+
+@pytest.mark.parametrize("case", GG, ids=[c.name for c in GG])
+def test_conv_gradgradcheck(case, two_strategies):
+    check_gradgradcheck(case)
+
+
+def test_default_thresholds_on_lenet_and_vgg_shapes():
+    """The production choice of path on realistic shapes (chunked weight gradient included)."""
+    rng = np.random.default_rng(0)
+    for x_shape, w_shape, pad in [((8, 1, 28, 28), (6, 1, 5, 5), 2), ((8, 6, 14, 14), (16, 6, 5, 5), 0),
+                                  ((2, 64, 8, 8), (64, 64, 3, 3), 1), ((2, 64, 8, 8), (128, 64, 3, 3), 1)]:
+        x, w = (rng.standard_normal(shape).astype(np.float32) for shape in (x_shape, w_shape))
+        ours = [gn.tensor(a, requires_grad=True) for a in (x, w)]
+        theirs = [torch.tensor(a, requires_grad=True) for a in (x, w)]
+        y, ty = gn.nn.functional.conv2d(*ours, padding=pad), torch.nn.functional.conv2d(*theirs, padding=pad)
+        np.testing.assert_allclose(y.data, ty.detach().numpy(), rtol=1e-4, atol=1e-4)
+        up = rng.standard_normal(y.shape).astype(np.float32)
+        y.backward(gn.tensor(up))
+        ty.backward(torch.tensor(up))
+        for a, t in zip(ours, theirs):
+            np.testing.assert_allclose(a.grad.data, t.grad.numpy(), rtol=1e-4, atol=2e-3)
+
+
+# ------------------------------------------------------------------ errors
+def test_channel_mismatch_names_both_shapes():
+    with pytest.raises(RuntimeError) as info:
+        gn.nn.functional.conv2d(gn.randn(2, 3, 8, 8), gn.randn(6, 1, 5, 5))
+    assert str(info.value) == (
+        "conv2d: the input of shape (2, 3, 8, 8) has 3 channels, but the weight of shape (6, 1, 5, 5) "
+        "with groups=1 expects 1 (weight.shape[1] * groups)"
+    )
+    with pytest.raises(RuntimeError, match=r"Conv2d\(1, 6, kernel_size=\(5, 5\).*expected input of shape "
+                                           r"\(N, 1, H, W\) or \(1, H, W\), got \(2, 3, 28, 28\)"):
+        nn.Conv2d(1, 6, 5)(gn.randn(2, 3, 28, 28))
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: gn.nn.functional.conv2d(gn.randn(1, 1, 4, 4), gn.randn(1, 1, 5, 5)), RuntimeError,
+     r"kernel \(size \(5, 5\).*larger than the padded input \(4 x 4"),
+    (lambda: gn.nn.functional.conv2d(gn.randn(1, 1, 4, 4), gn.randn(1, 1, 3, 3), dilation=2), RuntimeError,
+     r"spanning \(5, 5\) with dilation"),
+    (lambda: gn.nn.functional.conv2d(gn.randn(1, 4, 4), gn.randn(1, 1, 3)), RuntimeError, "4-D weight"),
+    (lambda: gn.nn.functional.conv2d(gn.randn(4, 4), gn.randn(1, 1, 3, 3)), RuntimeError,
+     r"expected a 4-D input \(N, C, H, W\) or 3-D \(C, H, W\), got shape \(4, 4\)"),
+    (lambda: gn.nn.functional.conv1d(gn.randn(1, 2, 3, 4), gn.randn(1, 2, 3)), RuntimeError,
+     r"conv1d: expected a 3-D input \(N, C, L\)"),
+    (lambda: gn.nn.functional.conv2d(gn.randn(1, 2, 5, 5), gn.randn(2, 2, 3, 3), stride=2, padding="same"),
+     ValueError, "not supported for strided"),
+    (lambda: gn.nn.functional.conv2d(gn.randn(1, 2, 5, 5), gn.randn(2, 2, 3, 3), padding=-1), ValueError,
+     "negative padding"),
+    (lambda: gn.nn.functional.conv2d(gn.randn(1, 2, 5, 5), gn.randn(3, 1, 3, 3), groups=2), ValueError,
+     "dividing out_channels 3"),
+    (lambda: gn.nn.functional.conv2d(gn.randn(1, 2, 5, 5), gn.randn(2, 2, 3, 3, dtype=gn.float64)), TypeError,
+     "dtype float32 but the weight has dtype float64"),
+    (lambda: gn.nn.functional.conv2d(gn.randn(1, 2, 5, 5), gn.randn(2, 2, 3, 3), gn.randn(3)), RuntimeError,
+     r"bias of shape \(3,\) should be \(2,\)"),
+    (lambda: nn.Conv2d(3, 4, 3, groups=2), ValueError, "divisible by groups"),
+    (lambda: nn.Conv2d(3, 4, 3, stride=2, padding="same"), ValueError, "strided"),
+    (lambda: nn.Conv2d(3, 4, 3, padding="full"), ValueError, "'same' or 'valid'"),
+])
+def test_conv_errors(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+# ------------------------------------------------------------------ layers
+LAYERS = [
+    ("Conv2d", (1, 6, 5), {}),
+    ("Conv2d", (3, 8, 3), {"stride": 2, "padding": 1, "bias": False}),
+    ("Conv2d", (4, 6, (3, 5)), {"padding": "same", "dilation": 2, "groups": 2}),
+    ("Conv2d", (4, 4, 3), {"groups": 4, "padding": (0, 1)}),
+    ("Conv1d", (3, 4, 3), {"padding": "valid"}),
+    ("Conv1d", (2, 4, 5), {"stride": 2, "padding": 2, "groups": 2}),
+]
+
+
+def _pair(kind, args, kw):
+    ours, theirs = getattr(nn, kind)(*args, **kw), getattr(tnn, kind)(*args, **kw)
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    return ours, theirs
+
+
+@pytest.mark.parametrize("kind, args, kw", LAYERS)
+def test_conv_layer_matches_torch_layer(kind, args, kw):
+    ours, theirs = _pair(kind, args, kw)
+    assert repr(ours) == repr(theirs)
+    assert [(k, tuple(v.shape)) for k, v in ours.state_dict().items()] == [
+        (k, tuple(v.shape)) for k, v in theirs.state_dict().items()]
+    spatial = (9,) if kind == "Conv1d" else (9, 8)
+    x = np.random.default_rng(0).standard_normal((3, args[0]) + spatial).astype(np.float32)
+    gx, tx = gn.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    y, ty = ours(gx), theirs(tx)
+    np.testing.assert_allclose(y.data, ty.detach().numpy(), rtol=1e-4, atol=1e-5)
+    (y * y).sum().backward()
+    (ty * ty).sum().backward()
+    np.testing.assert_allclose(gx.grad.data, tx.grad.numpy(), rtol=1e-4, atol=1e-4)
+    for name, param in theirs.named_parameters():
+        np.testing.assert_allclose(getattr(ours, name).grad.data, param.grad.numpy(), rtol=1e-4, atol=1e-4,
+                                   err_msg=name)
+
+
+def test_conv_default_init_follows_pytorch():
+    layer = nn.Conv2d(16, 32, 5, groups=2)
+    bound = 1 / math.sqrt(8 * 25)  # fan_in = in_channels / groups * kernel area
+    w, b = layer.weight.data, layer.bias.data
+    assert w.dtype == np.float32 and w.shape == (32, 8, 5, 5)
+    assert 0.98 * bound < np.abs(w).max() <= bound
+    assert abs(w.std() - bound / math.sqrt(3)) < 0.03 * bound
+    assert 0.8 * bound < np.abs(b).max() <= bound
+    reference = tnn.Conv2d(16, 32, 5, groups=2).weight.detach().numpy()
+    assert abs(w.std() - reference.std()) < 0.05 * reference.std()
+
+
+def test_lazy_conv2d_infers_in_channels():
+    model = nn.Sequential(nn.LazyConv2d(4, 3, padding=1), nn.ReLU(), nn.LazyConv2d(6, (2, 3), groups=2))
+    assert list(model.parameters()) == []
+    assert repr(model[0]) == repr(tnn.LazyConv2d(4, 3, padding=1))
+    y = model(gn.randn(2, 5, 7, 7))
+    assert y.shape == (2, 6, 6, 5)
+    assert type(model[0]) is nn.Conv2d and model[0].in_channels == 5 and model[2].in_channels == 4
+    assert model[2].weight.shape == (6, 2, 2, 3)
+    assert repr(model[0]) == repr(tnn.Conv2d(5, 4, 3, padding=1))
+    assert np.abs(model[0].weight.data).max() <= 1 / math.sqrt(5 * 9)
+    assert [n for n, _ in model.named_parameters()] == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    unbatched = nn.LazyConv2d(2, 3, bias=False)
+    assert unbatched(gn.randn(3, 5, 5, dtype=gn.float64)).shape == (2, 3, 3)
+    assert unbatched.weight.dtype == np.float64 and unbatched.bias is None
+
+
+def test_lazy_conv2d_materialises_from_a_state_dict():
+    source = nn.Sequential(nn.Conv2d(3, 4, 3, groups=1), nn.ReLU(), nn.Conv2d(4, 8, 3, groups=2))
+    fresh = nn.Sequential(nn.LazyConv2d(4, 3), nn.ReLU(), nn.LazyConv2d(8, 3, groups=2))
+    fresh.load_state_dict(source.state_dict())
+    x = gn.randn(2, 3, 8, 8)
+    np.testing.assert_array_equal(fresh(x).data, source(x).data)
+    assert fresh[2].in_channels == 4
+
+
+def test_pooled_im2col_buffers_are_never_shared_by_live_layers(strategy, monkeypatch):
+    """Two layers of one shape: the first's im2col matrix, kept for its backward, must not be reused."""
+    from glassnet.ops import windows
+
+    monkeypatch.setattr(windows, "_MIN_POOLED", 0)
+    ours = nn.Sequential(nn.Conv2d(4, 4, 3, padding=1), nn.Tanh(), nn.Conv2d(4, 4, 3, padding=1))
+    theirs = tnn.Sequential(tnn.Conv2d(4, 4, 3, padding=1), tnn.Tanh(), tnn.Conv2d(4, 4, 3, padding=1))
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    for step in range(2):  # the second step reuses the first step's freed buffers
+        x = np.random.default_rng(step).standard_normal((2, 4, 5, 5)).astype(np.float32)
+        ours.zero_grad()
+        theirs.zero_grad()
+        (ours(gn.tensor(x)) ** 2).sum().backward()
+        (theirs(torch.tensor(x)) ** 2).sum().backward()
+        for name, param in theirs.named_parameters():
+            np.testing.assert_allclose(dict(ours.named_parameters())[name].grad.data, param.grad.numpy(),
+                                       rtol=1e-4, atol=1e-5, err_msg=f"step {step}: {name}")
