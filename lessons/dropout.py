@@ -11,14 +11,18 @@ cannot build the fragile co-adapted features that memorise the training
 set.  At evaluation time (``net.eval()``) dropout does nothing.
 
 To make overfitting easy to see we train D2L's two-hidden-layer MLP
-(784-256-256-10, SGD lr 0.5) on only the first 2,000 images of real
-Fashion-MNIST for many epochs: without dropout it learns those images almost
-perfectly while scoring much lower on the 10,000 test images.  The same
-network with dropout (0.2 after the first hidden layer, 0.5 after the
-second, as in D2L) fits the training images less perfectly and keeps
-its test accuracy closer to its training accuracy.
+(784-256-256-10) on only the first 1,000 images of real Fashion-MNIST, with
+Adam (lr 1e-3, batch 64), which memorises so small a set within a few dozen
+epochs: without dropout it classifies its training images almost perfectly
+while scoring much lower on the 10,000 test images.  The same network with
+dropout 0.5 after each hidden layer fits its training images less
+perfectly, and the gap between training and test accuracy shrinks by a
+third, while test accuracy stays about the same.  (D2L uses 0.2 after the
+first layer; ``--dropout1 0.2`` shows that milder setting, with a smaller
+effect.)  Dropout is one regulariser among several: on more data, or with
+fewer epochs, there is less overfitting for it to remove.
 
-Run:  python lessons/dropout.py [--train-size 2000] [--epochs 100]
+Run:  python lessons/dropout.py [--train-size 1000] [--epochs 30]
 """
 
 import argparse
@@ -77,10 +81,10 @@ def train(net, data, epochs, lr, batch_size, seed):
     return {"train_accuracy": train_acc, "test_accuracy": test_acc, "gap": train_acc - test_acc}
 
 
-def run(train_size=2000, epochs=100, lr=0.5, batch_size=256, dropout1=0.2, dropout2=0.5, seed=0):
+def run(train_size=1000, epochs=30, lr=1e-3, batch_size=64, dropout1=0.5, dropout2=0.5, seed=0):
     data = load_data(train_size)
     print(f"Fashion-MNIST, first {len(data[0])} training images, all {len(data[2])} test images; "
-          f"MLP 784-256-256-10, SGD lr {lr}, batch {batch_size}, {epochs} epochs")
+          f"MLP 784-256-256-10, Adam lr {lr}, batch {batch_size}, {epochs} epochs")
     result = {}
     for name, (p1, p2) in (("without dropout", (0.0, 0.0)), ("with dropout", (dropout1, dropout2))):
         print(f"  {name}" + (f" (p = {p1}, {p2})" if p1 or p2 else ""))
@@ -96,12 +100,15 @@ def run(train_size=2000, epochs=100, lr=0.5, batch_size=256, dropout1=0.2, dropo
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Dropout on a small Fashion-MNIST training set")
-    parser.add_argument("--train-size", type=int, default=2000)
-    parser.add_argument("--epochs", type=int, default=100)
-    parser.add_argument("--lr", type=float, default=0.5)
+    parser.add_argument("--train-size", type=int, default=1000)
+    parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--dropout1", type=float, default=0.5)
+    parser.add_argument("--dropout2", type=float, default=0.5)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    return run(args.train_size, args.epochs, args.lr, seed=args.seed)
+    return run(args.train_size, args.epochs, args.lr, dropout1=args.dropout1, dropout2=args.dropout2,
+               seed=args.seed)
 
 
 if __name__ == "__main__":

@@ -19,15 +19,21 @@ p <- p - lr * dL/dp.  Part 1 writes all four pieces (model, softmax, loss,
 update) by hand, as Dive into Deep Learning chapter 4.4 does; autograd only
 supplies dL/dp.
 
-Part 2 is D2L 5.2's concise multilayer perceptron: nn.Sequential with one
+Part 2 is D2L's concise multilayer perceptron: nn.Sequential with one
 hidden layer of 256 ReLU units, nn.CrossEntropyLoss (which fuses the
 log-softmax into the loss, so the model outputs raw scores, "logits") and
-optim.SGD.  The hidden layer lets the model combine pixels non-linearly,
-which is worth a few points of accuracy over the linear model.
+optim.SGD with lr 0.1, batch 256, 10 epochs.  The hidden layer lets the
+model combine pixels non-linearly.  With D2L's plain SGD it ends near 85 %
+and jumps a couple of points up or down from one epoch to the next, because
+a constant step of 0.1 keeps bouncing around the minimum.  Two standard
+additions fix both: momentum 0.9 (each step continues 90 % of the previous
+one, so consistent directions build up speed) and a cosine learning-rate
+schedule, lr_t = 0.1 (1 + cos(pi t / T)) / 2 over the T epochs, which lets
+the final epochs take small steps and settle.  ``--momentum 0 --no-schedule``
+gives D2L's exact setting.
 
 Run:  python lessons/fashion_mnist_softmax.py [--part scratch|mlp|both]
-Expected (full run): softmax regression about 83-84 % test accuracy,
-the MLP about 87-88 %.
+Expected (full run): softmax regression about 83 % test accuracy, the MLP about 88 %.
 """
 
 import argparse
@@ -110,11 +116,12 @@ def init_weights(module):
         nn.init.zeros_(module.bias)
 
 
-def concise_mlp(train_loader, test_loader, epochs, lr, hidden):
+def concise_mlp(train_loader, test_loader, epochs, lr, hidden, momentum, schedule):
     net = nn.Sequential(nn.Flatten(), nn.Linear(784, hidden), nn.ReLU(), nn.Linear(hidden, 10))
     net.apply(init_weights)
     loss_fn = nn.CrossEntropyLoss()
-    opt = optim.SGD(net.parameters(), lr=lr)
+    opt = optim.SGD(net.parameters(), lr=lr, momentum=momentum)
+    scheduler = optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs) if schedule else None
     for epoch in range(epochs):
         net.train()
         total_loss = batches = 0
@@ -125,6 +132,8 @@ def concise_mlp(train_loader, test_loader, epochs, lr, hidden):
             opt.step()
             total_loss += loss.item()
             batches += 1
+        if scheduler is not None:
+            scheduler.step()
         net.eval()
         print(f"  epoch {epoch + 1:2d}: train loss {total_loss / batches:.4f}, "
               f"test accuracy {accuracy(net, test_loader):.4f}")
@@ -132,7 +141,7 @@ def concise_mlp(train_loader, test_loader, epochs, lr, hidden):
 
 
 def run(part="both", epochs=10, mlp_epochs=10, lr=0.1, hidden=256, batch_size=256,
-        train_size=None, seed=0):
+        train_size=None, momentum=0.9, schedule=True, seed=0):
     glassnet.manual_seed(seed)
     x_train, y_train, x_test, y_test = load_data(train_size)
     print(f"Fashion-MNIST: {len(x_train)} training and {len(x_test)} test images, classes {CLASSES}")
@@ -147,9 +156,11 @@ def run(part="both", epochs=10, mlp_epochs=10, lr=0.1, hidden=256, batch_size=25
                              "seconds": time.perf_counter() - start}
         print(f"  softmax regression: train accuracy {train_acc:.4f}, test accuracy {test_acc:.4f}")
     if part in ("mlp", "both"):
-        print(f"Part 2: concise MLP, 784-{hidden}-10 ({mlp_epochs} epochs, SGD lr {lr}, batch {batch_size})")
+        print(f"Part 2: concise MLP, 784-{hidden}-10 ({mlp_epochs} epochs, SGD lr {lr}, momentum {momentum}, "
+              f"{'cosine schedule, ' if schedule else ''}batch {batch_size})")
         start = time.perf_counter()
-        train_acc, test_acc = concise_mlp(train_loader, test_loader, mlp_epochs, lr, hidden)
+        train_acc, test_acc = concise_mlp(train_loader, test_loader, mlp_epochs, lr, hidden, momentum,
+                                          schedule)
         result["mlp"] = {"train_accuracy": train_acc, "test_accuracy": test_acc,
                          "seconds": time.perf_counter() - start}
         print(f"  MLP: train accuracy {train_acc:.4f}, test accuracy {test_acc:.4f}")
@@ -165,10 +176,12 @@ def main(argv=None):
     parser.add_argument("--hidden", type=int, default=256)
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--train-size", type=int, default=None, help="use only this many training images")
+    parser.add_argument("--momentum", type=float, default=0.9, help="MLP only; D2L uses 0")
+    parser.add_argument("--no-schedule", action="store_true", help="MLP: constant lr, as in D2L")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     return run(args.part, args.epochs, args.mlp_epochs, args.lr, args.hidden, args.batch_size,
-               args.train_size, args.seed)
+               args.train_size, args.momentum, not args.no_schedule, args.seed)
 
 
 if __name__ == "__main__":

@@ -285,3 +285,26 @@ def test_dropout2d_drops_whole_channels_and_scales_the_rest():
     np.testing.assert_array_equal(F(gn).dropout2d(x, 0.5).data, first)
     sequence = F(gn).dropout2d(gn.ones(8, 4, 10), 0.5).data  # (N, C, L): whole channels too
     assert np.all(sequence.min(-1) == sequence.max(-1))
+
+
+@pytest.mark.parametrize("pool", ["MaxPool2d", "AvgPool2d"])
+def test_pooling_conv_outputs_keeps_their_memory_layout_and_matches_torch(pool):
+    """Conv outputs are transposed views; a pooling's gradient comes back laid out like its input."""
+    ours = nn.Sequential(nn.Conv2d(2, 3, 3), nn.ReLU(), getattr(nn, pool)(2), nn.Conv2d(3, 40, 1), nn.ReLU(),
+                         getattr(nn, pool)(2, 1))
+    theirs = tnn.Sequential(tnn.Conv2d(2, 3, 3), tnn.ReLU(), getattr(tnn, pool)(2), tnn.Conv2d(3, 40, 1),
+                            tnn.ReLU(), getattr(tnn, pool)(2, 1))
+    _load(ours, theirs)
+    x = np.random.default_rng(0).standard_normal((4, 2, 10, 9)).astype(np.float32)
+    gx, tx = gn.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    hidden = ours[:3](gx)
+    assert not hidden.data.flags.c_contiguous  # a (C, H, W, N) array seen as (N, C, H, W)
+    pooled = ours[2]
+    inner = hidden.grad_fn.inputs[0].data
+    y = ours[3:](hidden)
+    np.testing.assert_allclose(y.data, theirs(tx).detach().numpy(), rtol=1e-4, atol=1e-5)
+    grad = gn.autograd.grad(y.sum(), [hidden.grad_fn.inputs[0]], retain_graph=True)[0]
+    assert np.argsort(grad.data.strides).tolist() == np.argsort(inner.strides).tolist(), pooled
+    y.sum().backward()
+    theirs(tx).sum().backward()
+    np.testing.assert_allclose(gx.grad.data, tx.grad.numpy(), rtol=1e-4, atol=1e-4)

@@ -5,7 +5,8 @@ the convolution (bilinear in x and w):
 
 * ``Conv2d(x, w)``           = B(x, w)
 * ``Conv2dInputGrad(g, w)``  = dB/dx^T g: the full convolution of g with the
-  flipped kernel (a *gather*, see ``Geometry.transposed``)
+  flipped kernel (a gather, see ``Geometry.transposed``), or where that
+  moves more numbers, each window's share added back (a col2im scatter)
 * ``Conv2dWeightGrad(x, g)`` = dB/dw^T g: windows of x against g
 
 The backward of each is made of the other two, so double (and higher)
@@ -21,7 +22,7 @@ from ..autograd.function import Function, first_order
 from ..tensor import Tensor
 from . import reduce as R
 from .shape import squeeze, unsqueeze
-from .windows import im2col_cnhw, im2col_nhwc, make_geometry, padded, pair, window_slices
+from .windows import im2col_chwn, im2col_nhwc, make_geometry, padded, pair, window_slices
 
 # Choices measured on the layers of LeNet and VGG (docs/conv_performance.md):
 # from this many input channels on, channels-last im2col beats one slice copy per kernel offset;
@@ -32,6 +33,7 @@ GATHER_UP_TO = 1.0
 # a weight-gradient product whose inner dimension (N * Ho * Wo) is this many times longer
 # than its output's larger side is summed over chunks: OpenBLAS is slow on that shape.
 LONG_INNER = 2048
+
 
 def _const(array):
     return Tensor._make(array, None, 0)
@@ -46,7 +48,7 @@ def im2col(x, geom, groups):
     """The im2col matrix of ``x`` in the layout that suits its channel count."""
     if _channels_last(x.shape[1], groups):
         return im2col_nhwc(padded(x, geom.pads, "nhwc", geom.spacing), geom)
-    return im2col_cnhw(padded(x, geom.pads, "cnhw", geom.spacing), geom)
+    return im2col_chwn(padded(x, geom.pads, "chwn", geom.spacing), geom)
 
 
 def conv_arrays(x, w, geom, groups, bias=None):
@@ -60,10 +62,10 @@ def conv_arrays(x, w, geom, groups, bias=None):
             y += bias
         return y.reshape(n, ho, wo, o).transpose(0, 3, 1, 2), cols
     y = np.matmul(w.reshape(groups, o // groups, -1), cols.reshape(groups, -1, cols.shape[1]))
-    y = y.reshape(o, n, ho, wo)
+    y = y.reshape(o, ho, wo, n)
     if bias is not None:
         y += bias[:, None, None, None]
-    return y.transpose(1, 0, 2, 3), cols
+    return y.transpose(3, 0, 1, 2), cols
 
 
 def _flipped(w, groups):
@@ -85,14 +87,14 @@ def _scatter_input_grad(g, w, geom, groups):
     """col2im: the kernel times g gives each window's share, added back one offset at a time."""
     n, (ho, wo), (h, w_in) = g.shape[0], geom.out_size, geom.in_size
     o, cg, kh, kw = w.shape
-    g2 = g.transpose(1, 0, 2, 3).reshape(groups, o // groups, -1)
+    g2 = g.transpose(1, 2, 3, 0).reshape(groups, o // groups, -1)
     shares = np.matmul(w.reshape(groups, o // groups, -1).transpose(0, 2, 1), g2)
-    shares = shares.reshape(groups * cg, kh * kw, n, ho, wo)
+    shares = shares.reshape(groups * cg, kh * kw, ho, wo, n)
     (top, bottom), (left, right) = geom.pads
-    gx = np.zeros((groups * cg, n, h + top + bottom, w_in + left + right), g.dtype)
+    gx = np.zeros((groups * cg, h + top + bottom, w_in + left + right, n), g.dtype)
     for q, (rows, cols) in enumerate(window_slices(geom)):
-        gx[:, :, rows, cols] += shares[:, q]
-    return gx[:, :, top : top + h, left : left + w_in].transpose(1, 0, 2, 3)
+        gx[:, rows, cols] += shares[:, q]
+    return gx[:, top : top + h, left : left + w_in].transpose(3, 0, 1, 2)
 
 
 def _long_matmul(a, b):
@@ -119,7 +121,7 @@ def weight_grad_from_cols(cols, g, w_shape, groups):
         g2 = g.transpose(0, 2, 3, 1).reshape(-1, o)  # (positions, O)
         gw = _long_matmul(cols.T, g2)  # (kh * kw * C, O)
         return np.ascontiguousarray(gw.reshape(kh, kw, cg, o).transpose(3, 2, 0, 1))
-    g2 = g.transpose(1, 0, 2, 3).reshape(groups, o // groups, -1)
+    g2 = g.transpose(1, 2, 3, 0).reshape(groups, o // groups, -1)
     stacked = cols.reshape(groups, -1, cols.shape[1])
     return _long_matmul(g2, stacked.transpose(0, 2, 1)).reshape(w_shape)
 

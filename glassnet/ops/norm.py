@@ -9,7 +9,7 @@ trailing features of each sample.  So both are the one ``Normalize`` node.
 
 import numpy as np
 
-from ..autograd.function import Function, first_order, sum_to_array
+from ..autograd.function import Function, first_order
 from ..tensor import Tensor
 from . import reduce as R
 from .activation import Dropout
@@ -32,13 +32,15 @@ class Normalize(Function):
     def forward(self, x, weight, bias):
         mean = x.mean(axis=self.axes, keepdims=True)
         xhat = x - mean
-        var = np.square(xhat).mean(axis=self.axes, keepdims=True)
+        var = _sum_of_products(xhat, xhat, self.axes) / x.dtype.type(x.size // mean.size)
         self.invstd = 1 / np.sqrt(var + x.dtype.type(self.eps))
         xhat *= self.invstd
         self.xhat = xhat
         if self.running is not None:
             self._update_running(mean, var, x.size // mean.size)
-        return xhat * weight.reshape(self.shape) + bias.reshape(self.shape)
+        y = xhat * weight.reshape(self.shape)
+        y += bias.reshape(self.shape)
+        return y
 
     def _update_running(self, mean, var, count):
         running_mean, running_var, momentum = self.running
@@ -66,16 +68,33 @@ class Normalize(Function):
         weight = self.inputs[1].data
         gx = gw = gb = None
         if need[0]:
-            gxhat = g * weight.reshape(self.shape)
-            gx = gxhat - gxhat.mean(axis=axes, keepdims=True)
-            gx -= xhat * (gxhat * xhat).mean(axis=axes, keepdims=True)
+            gx = g * weight.reshape(self.shape)  # the gradient of xhat, turned in place into that of x
+            count = gx.dtype.type(gx.size // self.invstd.size)
+            projection = _sum_of_products(gx, xhat, axes) / count
+            gx -= gx.mean(axis=axes, keepdims=True)
+            gx -= xhat * projection
             gx *= self.invstd
             gx = _const(gx)
+        param_axes = tuple(i for i in range(g.ndim) if i not in _kept_axes(g.ndim, self.shape))
         if need[1]:
-            gw = _const(sum_to_array(g * xhat, self.shape).reshape(weight.shape))
+            gw = _const(_sum_of_products(g, xhat, param_axes).reshape(weight.shape))
         if need[2]:
-            gb = _const(sum_to_array(g, self.shape).reshape(weight.shape))
+            gb = _const(g.sum(axis=param_axes).reshape(weight.shape))
         return gx, gw, gb
+
+
+def _kept_axes(ndim, shape):
+    """The axes of an ndim-array along which ``shape`` (broadcast from the right) is not 1."""
+    lead = ndim - len(shape)
+    return tuple(lead + i for i, n in enumerate(shape) if n != 1)
+
+
+def _sum_of_products(a, b, axes):
+    """``(a * b).sum(axes, keepdims=True)`` without the temporary ``a * b`` (einsum)."""
+    letters = "abcdefghijklmnopqrstuvwxyz"[: a.ndim]
+    kept = "".join(c for i, c in enumerate(letters) if i not in axes)
+    total = np.einsum(f"{letters},{letters}->{kept}", a, b)
+    return total.reshape([1 if i in axes else n for i, n in enumerate(a.shape)])
 
 
 def _affine(weight, bias, n, like):

@@ -18,7 +18,7 @@ from ..tensor import Tensor
 from . import reduce as R
 from .linalg import matmul
 from .shape import squeeze, unsqueeze
-from .windows import make_geometry, padded, pair, window_slices
+from .windows import empty_in_layout, make_geometry, padded, pair, window_slices
 
 
 def _const(array):
@@ -29,13 +29,13 @@ def _overlapping(geom):
     return any(s < e for s, e in zip(geom.stride, geom.extent))
 
 
-def _spread(g, geom, x_shape, factor):
-    """An input-shaped gradient: ``g * factor(q)`` added at the positions offset ``q`` read."""
+def _spread(g, geom, like, factor):
+    """A gradient shaped and laid out ``like`` the input: ``g * factor(q)`` added where offset q read."""
     (top, bottom), (left, right) = geom.pads
     (h, w), overlapping = geom.in_size, _overlapping(geom)
-    shape = x_shape[:2] + (h + top + bottom, w + left + right)
+    shape = like.shape[:2] + (h + top + bottom, w + left + right)
     tiled = not overlapping and shape[2:] == tuple(o * s for o, s in zip(geom.out_size, geom.stride))
-    out = np.empty(shape, g.dtype) if tiled else np.zeros(shape, g.dtype)
+    out = empty_in_layout(like, shape, zeros=not tiled)
     for q, (rows, cols) in enumerate(window_slices(geom)):
         if overlapping:
             out[:, :, rows, cols] += g * factor(q)
@@ -63,15 +63,14 @@ class MaxPool2d(Function):
         return y
 
     def backward(self, g):
-        x_shape = self.inputs[0].shape
-        return MaxPoolScatter.apply(g, geom=self.geom, argmax=self.argmax, x_shape=x_shape)
+        return MaxPoolScatter.apply(g, geom=self.geom, argmax=self.argmax, like=self.inputs[0].data)
 
 
 class MaxPoolScatter(Function):
     """Each output gradient to the input position that won its window."""
 
     def forward(self, g):
-        return _spread(g, self.geom, self.x_shape, lambda q: self.argmax == q)
+        return _spread(g, self.geom, self.like, lambda q: self.argmax == q)
 
     def backward(self, gg):
         return MaxPoolGather.apply(gg, geom=self.geom, argmax=self.argmax)
@@ -88,7 +87,7 @@ class MaxPoolGather(Function):
         return out
 
     def backward(self, g):
-        return MaxPoolScatter.apply(g, geom=self.geom, argmax=self.argmax, x_shape=self.inputs[0].shape)
+        return MaxPoolScatter.apply(g, geom=self.geom, argmax=self.argmax, like=self.inputs[0].data)
 
 
 # ------------------------------------------------------------------ avg pool
@@ -105,14 +104,14 @@ class AvgPool2d(Function):
         return y
 
     def backward(self, g):
-        return AvgPoolSpread.apply(g, geom=self.geom, scale=self.scale, x_shape=self.inputs[0].shape)
+        return AvgPoolSpread.apply(g, geom=self.geom, scale=self.scale, like=self.inputs[0].data)
 
 
 class AvgPoolSpread(Function):
     """The average pool's transpose: each output gradient, scaled, to every pixel of its window."""
 
     def forward(self, g):
-        return _spread(g, self.geom, self.x_shape, lambda q: self.scale)
+        return _spread(g, self.geom, self.like, lambda q: self.scale)
 
     def backward(self, gg):
         return AvgPool2d.apply(gg, geom=self.geom, scale=self.scale)

@@ -7,14 +7,15 @@ wants; ``im2col`` lays every window out as one row (or column) of a matrix,
 so that a whole convolution becomes a single matrix multiply.
 
 Two layouts, chosen by channel count because each wins on one side (see
-``docs/conv_performance.md``): with few channels, channel-first
-``(C, N, H, W)`` and one slice copy per kernel offset; with many channels,
-channels-last ``(N, H, W, C)`` through ``sliding_window_view``, whose copy
-moves C contiguous numbers at a time.
+``docs/conv_performance.md``): with few channels, ``(C, H, W, N)`` and one
+slice copy per kernel offset, each moving runs of ``Wo * N`` contiguous
+numbers however small the image; with many channels, channels-last
+``(N, H, W, C)`` through ``sliding_window_view``, whose copy moves runs of
+C.  A convolution's output keeps its im2col layout (returned as an
+(N, C, H, W) view), so the next layer of the same kind needs no transpose.
 """
 
 import math
-import sys
 from typing import NamedTuple
 
 import numpy as np
@@ -30,7 +31,7 @@ class Geometry(NamedTuple):
     pads: tuple  # ((top, bottom), (left, right)); negative crops
     in_size: tuple  # (H, W) before padding
     out_size: tuple  # (Ho, Wo)
-    spacing: tuple = (1, 1)  # zeros between input pixels minus one (a stride-dilated gradient)
+    spacing: tuple = (1, 1)  # 1 + the zeros put between input pixels (a stride-dilated gradient)
 
     @property
     def extent(self):
@@ -94,6 +95,17 @@ def window_slices(geom):
     ]
 
 
+def empty_in_layout(like, shape, zeros=False):
+    """An array of ``shape`` whose dims lie in memory in the same order as ``like``'s.
+
+    A gradient laid out like its input keeps the element-wise ops that meet
+    both (a ReLU's mask, say) running over contiguous memory.
+    """
+    outer_first = sorted(range(like.ndim), key=lambda d: -like.strides[d])
+    array = (np.zeros if zeros else np.empty)(tuple(shape[d] for d in outer_first), like.dtype)
+    return array.transpose(np.argsort(outer_first))
+
+
 def _placement(n, lo, hi, spacing):
     """(source slice, destination slice, padded length) along one dim."""
     full = (n - 1) * spacing + 1 + lo + hi
@@ -108,10 +120,10 @@ def _placement(n, lo, hi, spacing):
 def padded(x, pads, layout, spacing=(1, 1), fill=0):
     """``x`` (N, C, H, W) copied into a ``fill`` buffer with ``pads`` around it.
 
-    ``layout`` is 'nchw', 'cnhw' (channel-first per batch) or 'nhwc'
-    (channels last); the copy that padding needs anyway does the transpose.
+    ``layout`` is 'nchw', 'chwn' (batch last) or 'nhwc' (channels last);
+    the copy that padding needs anyway does the transpose.
     """
-    order = {"nchw": (0, 1, 2, 3), "cnhw": (1, 0, 2, 3), "nhwc": (0, 2, 3, 1)}[layout]
+    order = {"nchw": (0, 1, 2, 3), "chwn": (1, 2, 3, 0), "nhwc": (0, 2, 3, 1)}[layout]
     if spacing == (1, 1) and pads == ((0, 0), (0, 0)):
         return x.transpose(order)
     (hsrc, hdst, hp), (wsrc, wdst, wp) = (
@@ -125,47 +137,14 @@ def padded(x, pads, layout, spacing=(1, 1), fill=0):
     return buf
 
 
-# Large im2col matrices are rewritten every step.  A fresh array costs the
-# kernel a page-zeroing pass about as long as the copy that fills it, so
-# they come from a small pool instead: a pooled array is handed out again
-# once nothing refers to it (its forward's backward is done).
-_pool = {}
-_POOL_BYTES = 2 << 30
-_MIN_POOLED = 1 << 20
-
-
-def _unreferenced_count(arrays):
-    for array in arrays:
-        return sys.getrefcount(array)
-
-
-# What getrefcount says, inside the loop below, of an array nothing else refers to
-# (measured rather than assumed: interpreters differ in how they count).
-_FREE = _unreferenced_count([np.empty(0)])
-
-
-def workspace(shape, dtype):
-    """An uninitialised array of ``shape``, reused from an earlier call when it is free."""
-    key = (shape, np.dtype(dtype))
-    arrays = _pool.setdefault(key, [])
-    for array in arrays:
-        if sys.getrefcount(array) == _FREE:
-            return array
-    array = np.empty(shape, dtype)
-    pooled = sum(a.nbytes for same in _pool.values() for a in same)
-    if array.nbytes >= _MIN_POOLED and len(arrays) < 4 and pooled + array.nbytes <= _POOL_BYTES:
-        arrays.append(array)
-    return array
-
-
-def im2col_cnhw(xp, geom):
-    """(C * kh * kw, N * Ho * Wo) from a padded (C, N, Hp, Wp) buffer: one slice copy per offset."""
-    c, n = xp.shape[:2]
+def im2col_chwn(xp, geom):
+    """(C * kh * kw, Ho * Wo * N) from a padded (C, Hp, Wp, N) buffer: one slice copy per offset."""
+    c, n = xp.shape[0], xp.shape[3]
     (kh, kw), (ho, wo) = geom.kernel, geom.out_size
-    cols = workspace((c, kh * kw, n, ho, wo), xp.dtype)
+    cols = np.empty((c, kh * kw, ho, wo, n), xp.dtype)
     for q, (rows, columns) in enumerate(window_slices(geom)):
-        cols[:, q] = xp[:, :, rows, columns]
-    return cols.reshape(c * kh * kw, n * ho * wo)
+        cols[:, q] = xp[:, rows, columns]
+    return cols.reshape(c * kh * kw, ho * wo * n)
 
 
 def im2col_nhwc(xp, geom):
@@ -173,6 +152,4 @@ def im2col_nhwc(xp, geom):
     (sh, sw), (dh, dw) = geom.stride, geom.dilation
     win = sliding_window_view(xp, geom.extent, axis=(1, 2))[:, ::sh, ::sw, :, ::dh, ::dw]
     win = win.transpose(0, 1, 2, 4, 5, 3)  # (N, Ho, Wo, kh, kw, C): channels stay contiguous
-    cols = workspace(win.shape, xp.dtype)
-    cols[...] = win
-    return cols.reshape(-1, math.prod(win.shape[3:]))
+    return win.reshape(-1, math.prod(win.shape[3:]))  # the copy
