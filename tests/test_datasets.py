@@ -317,7 +317,9 @@ def test_corrupt_cache_is_downloaded_again(tmp_root, monkeypatch, web):
 
 
 def test_tiny_csv_datasets_and_available(tmp_root, monkeypatch):
-    assert {i.name for i in datasets.available()} == {"mnist", "fashion-mnist", "boston", "churn", "digits"}
+    assert {i.name for i in datasets.available()} == {
+        "mnist", "fashion-mnist", "boston", "churn", "digits", "cifar-10", "imdb", "reuters",
+    }
     (tmp_root / "boston").mkdir()
     header = '"CRIM","ZN","INDUS","CHAS","NOX","RM","AGE","DIS","RAD","TAX","PTRATIO","B","LSTAT","MEDV"\r\n'
     rows = "".join(",".join(str(i + j) for j in range(14)) + "\r\n" for i in range(10))

@@ -16,10 +16,12 @@ Keras style::
 
 from typing import NamedTuple
 
-from . import boston, churn, digits, fashion_mnist, mnist
+from . import boston, churn, cifar10, digits, fashion_mnist, imdb, mnist, reuters
 from ._download import DATA_ENV, ChecksumError, DatasetNotFoundError, data_root, status
 from .boston import load_boston
 from .churn import load_churn, preprocess_churn, read_churn
+from .cifar10 import CIFAR10
+from .imdb import IMDB
 from .mnist import MNIST, FashionMNIST, IDXFormatError, parse_idx, read_idx
 
 # Keras' module name for the same loader.
@@ -30,6 +32,9 @@ _DESCRIPTIONS = {
     "fashion-mnist": "Fashion-MNIST (Zalando), 60,000 + 10,000 images 28x28, 10 classes",
     "boston": "Boston housing prices, 506 rows, 13 features, regression",
     "churn": "Telco customer churn (IBM), 7,043 customers, 1,869 churned",
+    "cifar-10": "CIFAR-10, 50,000 + 10,000 colour images 32x32, 10 classes",
+    "imdb": "IMDB movie reviews, 25,000 + 25,000 texts, positive or negative",
+    "reuters": "Reuters newswires (Keras), 11,228 word-index sequences, 46 topics",
 }
 
 
