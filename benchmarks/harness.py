@@ -17,8 +17,12 @@ def _worker(conn, factory_path, name, threads):
     module_name, func_name = factory_path.split(":")
     import importlib
 
-    factory = getattr(importlib.import_module(module_name), func_name)
-    step = factory(name, threads)
+    try:
+        factory = getattr(importlib.import_module(module_name), func_name)
+        step = factory(name, threads)
+    except Exception as error:  # the parent says what went wrong, then stops
+        conn.send(f"{name}: {type(error).__name__}: {error}")
+        return
     conn.send("ready")
     while True:
         msg = conn.recv()
@@ -33,11 +37,13 @@ def _worker(conn, factory_path, name, threads):
         conn.send(times)
 
 
-def compare(factory_path, names, rounds=30, reps=10, warmup=5, threads=2):
+def compare(factory_path, names, rounds=30, reps=10, warmup=5, threads=2, gap=0.3):
     """Time ``factory(name, threads)()`` for each name; return {name: [seconds...]}.
 
     ``factory_path`` is ``"module:function"``; the function builds the
     workload for one implementation and returns a zero-argument step.
+    ``gap`` seconds of idleness separate two blocks, so that no block runs
+    while another process's thread pool is still spinning.
     """
     ctx = mp.get_context("spawn")
     # Thread counts must be in the environment before a worker imports NumPy,
@@ -51,7 +57,11 @@ def compare(factory_path, names, rounds=30, reps=10, warmup=5, threads=2):
         proc.start()
         workers[name] = (proc, parent)
     for _, conn in workers.values():
-        assert conn.recv() == "ready"
+        status = conn.recv()
+        if status != "ready":
+            for other, _ in workers.values():
+                other.terminate()
+            raise SystemExit(f"a benchmark worker could not start: {status}")
     samples = {name: [] for name in names}
     for _, conn in workers.values():
         conn.send(warmup)
@@ -59,6 +69,9 @@ def compare(factory_path, names, rounds=30, reps=10, warmup=5, threads=2):
     order = list(names)
     for _ in range(rounds):
         for name in order:
+            # Let the previous worker's BLAS/OpenMP threads stop spinning (they
+            # busy-wait for a while after each call) before the next one runs.
+            time.sleep(gap)
             conn = workers[name][1]
             conn.send(reps)
             samples[name].extend(conn.recv())
