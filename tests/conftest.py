@@ -1,5 +1,6 @@
 """Shared test set-up: the real-data folder, seeding, torch as the oracle."""
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -26,3 +27,14 @@ def data_dir():
     """The real-data root, or None when it is absent."""
     root = os.environ.get("GLASSNET_DATA")
     return Path(root) if root and Path(root).is_dir() else None
+
+
+LESSONS = Path(__file__).resolve().parents[1] / "lessons"
+
+
+def load_lesson(name):
+    """Import ``lessons/NAME.py`` as a module (the lessons are scripts, not a package)."""
+    spec = importlib.util.spec_from_file_location(f"lesson_{name}", LESSONS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

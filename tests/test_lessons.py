@@ -1,18 +1,7 @@
 """Every lesson runs and reaches its stated result (with reduced settings)."""
 
-import importlib.util
-from pathlib import Path
-
 import pytest
-
-LESSONS = Path(__file__).resolve().parents[1] / "lessons"
-
-
-def load(name):
-    spec = importlib.util.spec_from_file_location(f"lesson_{name}", LESSONS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from conftest import load_lesson as load
 
 
 def test_xor_hand_backprop_equals_autograd(capsys):

@@ -6,21 +6,10 @@ what the reduced run reaches with margin, far above chance. docs/lessons.md
 lists each full run's result next to the reduced setting used here.
 """
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
 from conftest import data_dir
-
-LESSONS = Path(__file__).resolve().parents[1] / "lessons"
-
-
-def load(name):
-    spec = importlib.util.spec_from_file_location(f"lesson_{name}", LESSONS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from conftest import load_lesson as load
 
 
 def needs(folder):

@@ -28,8 +28,8 @@ import tarfile
 
 import numpy as np
 
-from ..dataset import Dataset
 from ._download import Resource, data_root, fetch, register
+from ._labelled import LabelledArrays
 
 FOLDER = "cifar-10"
 ARCHIVE = "cifar-10-binary.tar.gz"
@@ -113,7 +113,7 @@ def load_data(root=None, download=True):
     return (x_train, y_train[:, None]), (x_test, y_test[:, None])
 
 
-class CIFAR10(Dataset):
+class CIFAR10(LabelledArrays):
     """CIFAR-10 as a ``Dataset`` of ``(image, label)`` pairs, like torchvision's.
 
     ``root`` is the data root (the folder holding ``cifar-10/``). ``.data`` is
@@ -132,23 +132,6 @@ class CIFAR10(Dataset):
         self.data = np.ascontiguousarray(images.transpose(0, 3, 1, 2)) if channels_first else images
         self.targets = labels.astype(np.int64)
         self.class_to_idx = {name: i for i, name in enumerate(CLASSES)}
-
-    @property
-    def arrays(self):
-        if self.transform is None and self.target_transform is None:
-            return self.data, self.targets
-        return None
-
-    def __len__(self):
-        return len(self.data)
-
-    def __getitem__(self, index):
-        image, target = self.data[index], int(self.targets[index])
-        if self.transform is not None:
-            image = self.transform(image)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return image, target
 
     def __repr__(self):
         split = "train" if self.train else "test"

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..dataset import Dataset
 from ._download import ChecksumError
+from ._labelled import LabelledArrays
 
 FILE = Path(__file__).resolve().parent / "files" / "digits.npz"
 SHA256 = "ef7b188144d5bfd992d9ffadb5762c26e357fd201f6a783afcb3cfa52e8f4d49"
@@ -61,7 +61,7 @@ def load_data(path=None):
             (a["x_test"], a["y_test"].astype(np.int64)))
 
 
-class Digits(Dataset):
+class Digits(LabelledArrays):
     """The embedded digits as a ``Dataset`` of ``(image, label)`` pairs, like ``MNIST``."""
 
     classes = [str(d) for d in range(10)]
@@ -72,23 +72,6 @@ class Digits(Dataset):
         self.target_transform = target_transform
         split = 0 if train else 1
         self.data, self.targets = load_data()[split]
-
-    @property
-    def arrays(self):
-        if self.transform is None and self.target_transform is None:
-            return self.data, self.targets
-        return None
-
-    def __len__(self):
-        return len(self.data)
-
-    def __getitem__(self, index):
-        image, target = self.data[index], int(self.targets[index])
-        if self.transform is not None:
-            image = self.transform(image)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return image, target
 
     def __repr__(self):
         return f"Digits(split={'train' if self.train else 'test'!r}, samples={len(self)})"

@@ -14,8 +14,8 @@ of the same data is accepted.
 
 import numpy as np
 
-from ..dataset import Dataset
 from ._download import Resource, fetch, read_content, register
+from ._labelled import LabelledArrays
 
 # IDX type byte -> big-endian dtype (the format is always big-endian).
 _IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
@@ -122,7 +122,7 @@ def load_data(root=None, download=True):
     return load_split("mnist", True, root, download), load_split("mnist", False, root, download)
 
 
-class MNIST(Dataset):
+class MNIST(LabelledArrays):
     """The MNIST digits as a ``Dataset`` of ``(image, label)`` pairs, like torchvision's.
 
     ``root`` is the data root (the folder holding ``mnist/``), by default
@@ -144,23 +144,6 @@ class MNIST(Dataset):
         images, labels = load_split(self.folder, train, root, download)
         self.data = images
         self.targets = labels.astype(np.int64)
-
-    @property
-    def arrays(self):
-        if self.transform is None and self.target_transform is None:
-            return self.data, self.targets
-        return None
-
-    def __len__(self):
-        return len(self.data)
-
-    def __getitem__(self, index):
-        image, target = self.data[index], int(self.targets[index])
-        if self.transform is not None:
-            image = self.transform(image)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return image, target
 
     def __repr__(self):
         split = "train" if self.train else "test"
