@@ -107,7 +107,8 @@ def run(epochs=4, explore_epochs=20, batch_size=512, seed=0):
     probabilities = model.predict(x_test[:5]).ravel()
     seconds = time.perf_counter() - start
     print(f"\nfinal model: all {len(x_train)} training reviews, {epochs} epochs")
-    print(f"first five test reviews: p(positive) {np.round(probabilities, 3).tolist()}, "
+    shown = np.round(probabilities.astype(np.float64), 3).tolist()
+    print(f"first five test reviews: p(positive) {shown}, "
           f"labels {test_labels[:5].tolist()}")
     print(f"test accuracy {test_acc:.4f}, test loss {test_loss:.4f} ({seconds:.0f} s in all)")
     result.update(test_accuracy=test_acc, test_loss=test_loss, probabilities=probabilities, seconds=seconds)
