@@ -6,12 +6,9 @@ from ..autograd.grad_mode import _State
 from ..tensor import Tensor
 from . import reduce as R
 from ._util import as_tensor
+from ._util import constant as const
 
 _REDUCTIONS = ("mean", "sum", "none")
-
-
-def const(array):
-    return Tensor._make(array, None, 0)
 
 
 def check_reduction(name, reduction):

@@ -5,6 +5,11 @@ import numpy as np
 from ..tensor import Tensor
 
 
+def constant(array):
+    """Wrap an array as a Tensor outside any graph (a gradient, a mask, a result)."""
+    return Tensor._make(array, None, 0)
+
+
 def as_tensor(x, like=None):
     """Wrap a Python number or array as a constant Tensor.
 

@@ -13,13 +13,9 @@ import math
 import numpy as np
 
 from ..autograd.function import Function
-from ..tensor import Tensor
 from . import math as M
+from ._util import constant as _constant
 from ._util import normalize_dim
-
-
-def _constant(array):
-    return Tensor._make(array, None, 0)
 
 
 def _check_float(x, name):

@@ -19,8 +19,8 @@ import math
 import numpy as np
 
 from ..autograd.function import Function, first_order
-from ..tensor import Tensor
 from . import reduce as R
+from ._util import constant as _const
 from .shape import squeeze, unsqueeze
 from .windows import im2col_chwn, im2col_nhwc, make_geometry, padded, pair, window_slices
 
@@ -33,10 +33,6 @@ GATHER_UP_TO = 1.0
 # a weight-gradient product whose inner dimension (N * Ho * Wo) is this many times longer
 # than its output's larger side is summed over chunks: OpenBLAS is slow on that shape.
 LONG_INNER = 2048
-
-
-def _const(array):
-    return Tensor._make(array, None, 0)
 
 
 # ---------------------------------------------------------------- NumPy kernels

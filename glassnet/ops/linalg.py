@@ -5,6 +5,7 @@ import numpy as np
 from ..autograd.function import Function, first_order, sum_to_array
 from ..tensor import Tensor
 from . import reduce as R
+from ._util import constant as _const
 from .shape import reshape, squeeze, transpose, unsqueeze
 from .shape_grad import sum_to
 
@@ -99,10 +100,6 @@ class Linear(Function):
         if len(need) == 3:
             grads += (_const(g2.sum(axis=0)) if need[2] else None,)
         return grads
-
-
-def _const(array):
-    return Tensor._make(array, None, 0)
 
 
 def linear(x, weight, bias=None):

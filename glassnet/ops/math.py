@@ -8,8 +8,8 @@ differentiated (double backward).  Binary ops reduce their gradient with
 import numpy as np
 
 from ..autograd.function import Function, first_order, sum_to_array
-from ..tensor import Tensor
 from ._util import as_tensor, promote
+from ._util import constant as _const
 from .shape_grad import sum_to
 
 
@@ -122,7 +122,7 @@ def div(a, b):
         # True division of integers gives the default float, as in PyTorch.
         from ..backend import get_default_dtype
 
-        a, b = (_constant(t.data.astype(get_default_dtype())) for t in (a, b))
+        a, b = (_const(t.data.astype(get_default_dtype())) for t in (a, b))
     return Div.apply(a, b)
 
 
@@ -219,18 +219,7 @@ class Relu(Function):
     def backward(self, g):
         if first_order():
             return _const(g.data * self.mask)
-        return g * self.mask_tensor()
-
-    def mask_tensor(self):
-        return _constant(self.mask)
-
-
-def _const(array):
-    return Tensor._make(array, None, 0)
-
-
-def _constant(array):
-    return Tensor._make(array, None, 0)
+        return g * _const(self.mask)
 
 
 def exp(x):
@@ -271,7 +260,7 @@ def relu(x):
 
 def sign(x):
     """-1, 0 or 1 per element; no gradient."""
-    return _constant(np.sign(x.data))
+    return _const(np.sign(x.data))
 
 
 # ------------------------------------------------ selection: clamp, where, max
@@ -288,14 +277,14 @@ class Where(Function):
 
 
 def zeros_like_tensor(t):
-    return _constant(np.zeros((), dtype=t.data.dtype))
+    return _const(np.zeros((), dtype=t.data.dtype))
 
 
 def where(condition, input, other):  # noqa: A002 - PyTorch's names
     """Elements of ``input`` where ``condition`` holds, else of ``other``."""
     cond = as_tensor(condition)
     if cond.data.dtype != np.bool_:
-        cond = _constant(cond.data.astype(bool))
+        cond = _const(cond.data.astype(bool))
     ref = input if hasattr(input, "data") else other if hasattr(other, "data") else None
     a = as_tensor(input, like=ref)
     b = as_tensor(other, like=a)
@@ -355,5 +344,5 @@ def _select_extreme(a, b, better):
     ties = a.data == b.data
     # (a + b) / 2 at ties carries half the gradient to each side.
     half = (a + b) * 0.5 if ties.any() else None
-    out = where(_constant(wins), a, b)
-    return out if half is None else where(_constant(ties), half, out)
+    out = where(_const(wins), a, b)
+    return out if half is None else where(_const(ties), half, out)

@@ -10,15 +10,11 @@ trailing features of each sample.  So both are the one ``Normalize`` node.
 import numpy as np
 
 from ..autograd.function import Function, first_order
-from ..tensor import Tensor
 from . import reduce as R
+from ._util import constant as _const
 from .activation import Dropout
 from .shape import reshape
 from .shape_grad import sum_to
-
-
-def _const(array):
-    return Tensor._make(array, None, 0)
 
 
 class Normalize(Function):

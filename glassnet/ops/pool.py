@@ -14,15 +14,11 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..autograd.grad_mode import _State
-from ..tensor import Tensor
 from . import reduce as R
+from ._util import constant as _const
 from .linalg import matmul
 from .shape import squeeze, unsqueeze
 from .windows import empty_in_layout, make_geometry, padded, pair, window_slices
-
-
-def _const(array):
-    return Tensor._make(array, None, 0)
 
 
 def _overlapping(geom):

@@ -25,14 +25,10 @@ import numpy as np
 from ..autograd.function import Function, first_order
 from ..autograd.functional import grad
 from ..autograd.grad_mode import enable_grad
-from ..tensor import Tensor
+from ._util import constant as _const
 from .linalg import linear
 from .recurrent_cells import KERNELS
 from .shape import cat
-
-
-def _const(array):
-    return Tensor._make(array, None, 0)
 
 
 def time_steps(batch_sizes, reverse):
