@@ -6,7 +6,6 @@ window.  Parameter names, shapes, initialisation and ``repr`` follow
 PyTorch, so a ``state_dict`` moves across unchanged.
 """
 
-import math
 
 import numpy as np
 
@@ -69,12 +68,7 @@ class _ConvNd(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        # kaiming_uniform_(a=sqrt(5)) is U(-1/sqrt(fan_in), 1/sqrt(fan_in)); the bias shares the bound.
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        init.default_affine_(self.weight, self.bias)
 
     def _check_input(self, input):  # noqa: A002
         n = self._n

@@ -121,3 +121,16 @@ glorot_uniform_ = xavier_uniform_
 glorot_normal_ = xavier_normal_
 he_uniform_ = kaiming_uniform_
 he_normal_ = kaiming_normal_
+
+
+def default_affine_(weight, bias=None):
+    """PyTorch's default for Linear and Conv layers.
+
+    ``kaiming_uniform_(a=sqrt(5))`` on the weight, which is U(-1/sqrt(fan_in),
+    1/sqrt(fan_in)), and the same bound for the bias.
+    """
+    kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in, _ = _calculate_fan_in_and_fan_out(weight)
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        uniform_(bias, -bound, bound)

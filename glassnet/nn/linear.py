@@ -1,6 +1,5 @@
 """Dense layers: ``Linear``, ``LazyLinear`` (Keras' ``Dense``) and ``Identity``."""
 
-import math
 
 import numpy as np
 
@@ -40,11 +39,7 @@ class Linear(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in = self.weight.shape[1]
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        init.default_affine_(self.weight, self.bias)
 
     def forward(self, input):  # noqa: A002 - PyTorch's name
         weight, bias = self._parameters["weight"], self._parameters["bias"]
