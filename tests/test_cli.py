@@ -104,6 +104,8 @@ def test_train_prints_progress_and_final_line(capsys):
     (["train", "--epochs", "many"], "argument --epochs"),
     (["train", "--dataset", "cifar"], "invalid choice: 'cifar'"),
     (["train", "--batch-size", "0"], "expected a positive integer"),
+    (["train", "--epochs", "0"], "expected a positive integer"),
+    (["train", "--validation-split", "1.5"], "expected a fraction in [0, 1)"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
     ([], "required"),
 ])

@@ -26,34 +26,24 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
 
 
-def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
+def _checked(convert, valid, what):
+    """An argparse type: ``convert`` the text, then insist on ``valid``."""
+
+    def parse(text):
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+        if not valid(value):
+            raise argparse.ArgumentTypeError(f"expected {what}, got {value}")
+        return value
+
+    return parse
 
 
-def _positive_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {value}")
-    return value
-
-
-def _fraction(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a fraction in [0, 1), got {text!r}") from None
-    if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(f"expected a fraction in [0, 1), got {value}")
-    return value
+_positive_int = _checked(int, lambda v: v >= 1, "a positive integer")
+_positive_float = _checked(float, lambda v: v > 0, "a positive number")
+_fraction = _checked(float, lambda v: 0 <= v < 1, "a fraction in [0, 1)")
 
 
 def _verbose(text):
@@ -78,7 +68,8 @@ def build_parser():
                        help="architecture (default: mlp)")
     train.add_argument("--dataset", default="digits", choices=list(data.IMAGE_DATASETS),
                        help="digits ships with glassnet; the others are downloaded once (default: digits)")
-    train.add_argument("--epochs", type=int, default=15, help="passes over the training set (default: 15)")
+    train.add_argument("--epochs", type=_positive_int, default=15,
+                       help="passes over the training set (default: 15)")
     train.add_argument("--batch-size", type=_positive_int, default=128, help="default: 128")
     train.add_argument("--lr", type=_positive_float, default=None,
                        help="learning rate (default: the optimizer's Keras default, 0.001 for adam)")
