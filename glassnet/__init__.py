@@ -1,6 +1,6 @@
 """glassnet: a deep-learning framework you can read end to end."""
 
-from . import _methods
+from . import _allocator, _methods
 from .backend import bool_, float32, float64, get_default_dtype, int32, int64, set_default_dtype
 from .tensor import Tensor
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -24,6 +24,7 @@ from . import nn
 from . import optim
 
 _methods.install()
+_allocator.keep_freed_memory()
 clip = clamp
 concat = concatenate = cat
 # PyTorch's dtype aliases (``dtype=torch.float``, ``.to(torch.long)``).

@@ -128,6 +128,8 @@ ACTIVATIONS = [
     (lambda m: m.LogSoftmax(dim=0), None),
     (lambda m: m.Flatten(), None),
     (lambda m: m.Flatten(0, 1), None),
+    (lambda m: m.Unflatten(2, (5, 1)), None),
+    (lambda m: m.Unflatten(-2, (1, 3)), None),
     (lambda m: m.Identity(), None),
 ]
 
@@ -145,6 +147,12 @@ def test_layer_matches_torch_module(make):
     (gy * glassnet.tensor(w)).sum().backward()
     (ty * torch.tensor(w)).sum().backward()
     np.testing.assert_allclose(gx.grad.data, tx.grad.numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_unflatten_says_which_sizes_do_not_fit():
+    with pytest.raises(RuntimeError, match=r"Unflatten: cannot split dim 1 of an input of shape \(2, 784\) "
+                                           r"into \(1, 28, 27\)"):
+        nn.Unflatten(1, (1, 28, 27))(glassnet.zeros(2, 784))
 
 
 def test_gelu_rejects_bad_approximation_at_construction():

@@ -68,8 +68,9 @@ def build_parser():
                        help="architecture (default: mlp)")
     train.add_argument("--dataset", default="digits", choices=list(data.IMAGE_DATASETS),
                        help="digits ships with glassnet; the others are downloaded once (default: digits)")
-    train.add_argument("--epochs", type=_positive_int, default=15,
-                       help="passes over the training set (default: 15)")
+    epochs = ", ".join(f"{name} {n}" for name, n in sorted(models.DEFAULT_EPOCHS.items()))
+    train.add_argument("--epochs", type=_positive_int, default=None,
+                       help=f"passes over the training set (default, by model: {epochs})")
     train.add_argument("--batch-size", type=_positive_int, default=128, help="default: 128")
     train.add_argument("--lr", type=_positive_float, default=None,
                        help="learning rate (default: the optimizer's Keras default, 0.001 for adam)")
@@ -112,9 +113,10 @@ def build_parser():
 
 def _dispatch(args):
     if args.command == "train":
+        from .models import DEFAULT_EPOCHS
         from .train import train
-        if args.epochs < 0:
-            raise CLIError(f"--epochs must be >= 0, got {args.epochs}", code=2)
+        if args.epochs is None:
+            args.epochs = DEFAULT_EPOCHS[args.model]
         return train(args)
     if args.command == "evaluate":
         from .train import evaluate

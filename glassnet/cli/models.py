@@ -13,14 +13,19 @@ from .. import nn
 MODELS = {}
 
 
-def register(name, description):
+def register(name, description, epochs):
+    """Add a builder under ``name``; ``epochs`` is what ``glassnet train`` runs unless told otherwise."""
     def add(builder):
         MODELS[name] = (builder, description)
+        DEFAULT_EPOCHS[name] = epochs
         return builder
     return add
 
 
-@register("mlp", "multilayer perceptron: Flatten, then Linear-ReLU-Dropout blocks, then Linear")
+DEFAULT_EPOCHS = {}
+
+
+@register("mlp", "multilayer perceptron: Flatten, then Linear-ReLU-Dropout blocks, then Linear", epochs=15)
 def mlp(input_shape, num_classes, hidden=(256, 128), dropout=0.2):
     layers, width = [nn.Flatten()], math.prod(input_shape)
     for size in hidden:
@@ -30,9 +35,29 @@ def mlp(input_shape, num_classes, hidden=(256, 128), dropout=0.2):
     return nn.Sequential(*layers)
 
 
-@register("linear", "softmax regression: Flatten, then one Linear layer")
+@register("linear", "softmax regression: Flatten, then one Linear layer", epochs=15)
 def linear(input_shape, num_classes):
     return nn.Sequential(nn.Flatten(), nn.Linear(math.prod(input_shape), num_classes))
+
+
+@register("cnn", "convnet: Conv-ReLU-MaxPool stages (5x5 kernels, 'same' padding), then "
+                 "Linear-ReLU-Dropout, then Linear", epochs=4)
+def cnn(input_shape, num_classes, channels=(16, 32), hidden=128, dropout=0.25):
+    """LeNet's plan with ReLU and max pooling: each stage halves the image and widens the channels."""
+    if len(input_shape) == 2:  # (H, W) images get their single channel
+        layers, shape = [nn.Unflatten(1, (1, input_shape[0]))], (1, *input_shape)
+    else:
+        layers, shape = [], tuple(input_shape)
+    depth, (height, width) = shape[0], shape[1:]
+    for width_out in channels:
+        layers += [nn.Conv2d(depth, width_out, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2)]
+        depth, height, width = width_out, height // 2, width // 2
+    if height < 1 or width < 1:
+        raise ValueError(f"cnn: {len(channels)} pooling stages need images of at least "
+                         f"{2 ** len(channels)} pixels a side, got {tuple(input_shape)}")
+    layers += [nn.Flatten(), nn.Linear(depth * height * width, hidden), nn.ReLU(), nn.Dropout(dropout),
+               nn.Linear(hidden, num_classes)]
+    return nn.Sequential(*layers)
 
 
 def default_config(name, input_shape, num_classes):
@@ -54,6 +79,7 @@ def build(name, config):
         raise KeyError(f"unknown model {name!r}; available: {', '.join(sorted(MODELS))}")
     args = dict(config)
     args["input_shape"] = tuple(args["input_shape"])
-    if "hidden" in args:
-        args["hidden"] = tuple(args["hidden"])
+    for key in ("hidden", "channels"):
+        if isinstance(args.get(key), list):
+            args[key] = tuple(args[key])
     return MODELS[name][0](**args)
