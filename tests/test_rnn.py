@@ -213,6 +213,29 @@ def test_fused_backward_equals_composed_backward(kind):
         np.testing.assert_allclose(g.data, w.data, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("mode", ["RNN_TANH", "RNN_RELU", "LSTM", "GRU"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("steps", [1, 2, 3, 4, 5, 8])
+def test_one_sequence_of_any_length_matches_the_composed_cells(mode, dtype, steps):
+    """Batch 1 makes every step a single column of the feature-major buffers, with a row
+    stride of ``steps`` numbers; NumPy 2.4's in-place ``negative`` got such views wrong."""
+    gates = {"LSTM": 4, "GRU": 3}.get(mode, 1)
+    rng = _rng(steps)
+    x = glassnet.tensor(rng.standard_normal((steps, 3)), dtype=dtype, requires_grad=True)
+    states = [glassnet.tensor(rng.standard_normal((1, 4)), dtype=dtype) for _ in range(1 + (mode == "LSTM"))]
+    weights = [glassnet.tensor(rng.standard_normal(shape) * 0.5, dtype=dtype, requires_grad=True)
+               for shape in [(4 * gates, 3), (4 * gates, 4), (4 * gates,), (4 * gates,)]]
+    got = R.recurrence(mode, x, states, *weights, np.ones(steps, np.int64))
+    want = R.composed_recurrence(mode, np.ones(steps, np.int64), reverse=False)(x, *states, *weights)
+    tol = 1e-6 if dtype == np.float32 else 1e-12
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g.data, w.data, rtol=tol, atol=tol)
+    fast = grad(got[0].sum(), [x, *weights])
+    slow = grad(want[0].sum(), [x, *weights])
+    for f, w in zip(fast, slow):
+        np.testing.assert_allclose(f.data, w.data, rtol=10 * tol, atol=10 * tol)
+
+
 def test_long_sequence_gradient_survives_subnormal_flush():
     """300 steps: the gradient reaching early steps underflows float32; flushing it must not
     change the result beyond float32 rounding (compared with torch in float64)."""

@@ -52,24 +52,30 @@ class Recurrence(Function):
         n_states = kernel.n_states
         states = [s.copy() for s in rest[:n_states]]
         w_ih, w_hh, b_ih, b_hh = _weights(rest[n_states:])
+        rows_total, hidden = x.shape[0], w_hh.shape[1]
+        scale = kernel.gate_scale(hidden, x.dtype)
+        if scale is not None:
+            w_ih, w_hh = w_ih * scale[:, None], w_hh * scale[:, None]
+            b_ih, b_hh = (None, None) if b_ih is None else (b_ih * scale, b_hh * scale)
         xw = x @ w_ih.T
         if b_ih is not None:
             xw += b_ih
         if b_hh is not None and not kernel.separate_dgh:
             xw += b_hh  # once here rather than at every step
             b_hh = None
-        w_hh_t = np.ascontiguousarray(w_hh.T)
-        rows_total, hidden = x.shape[0], w_hh.shape[1]
         names = dict(kernel.buffers, out=1, h_prev=1)
         self.buffers = {k: np.empty((rows_total, w * hidden), x.dtype) for k, w in names.items()}
-        for off, size in time_steps(self.batch_sizes, self.reverse):
-            step = slice(off, off + size)
-            rows = {k: b[step] for k, b in self.buffers.items()}
-            current = [s[:size] for s in states]
-            rows["h_prev"][...] = current[0]
-            new = kernel.forward_step(xw[step], current, w_hh_t, b_hh, rows)
-            for s, v in zip(current, new):
-                s[...] = v
+        scratch = np.empty((kernel.gates * hidden, int(self.batch_sizes.max(initial=0))), x.dtype)
+        with np.errstate(over="ignore"):  # exp(-x) = inf is how a sigmoid reaches 0
+            for off, size in time_steps(self.batch_sizes, self.reverse):
+                step = slice(off, off + size)
+                rows = {k: b[step] for k, b in self.buffers.items()}
+                rows["scratch"] = scratch[:, :size]
+                current = [s[:size] for s in states]
+                rows["h_prev"][...] = current[0]
+                new = kernel.forward_step(xw[step], current, w_hh, b_hh, rows)
+                for s, v in zip(current, new):
+                    s[...] = v
         return (self.buffers["out"],) + tuple(states)
 
     def backward(self, g_out, *g_states):
