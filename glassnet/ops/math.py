@@ -212,14 +212,16 @@ class Sigmoid(Function):
 
 
 class Relu(Function):
+    save_output = True  # y > 0 exactly where x > 0: the mask is made only if backward runs
+
     def forward(self, x):
-        self.mask = x > 0
         return np.maximum(x, 0, dtype=x.dtype)
 
     def backward(self, g):
+        mask = self.saved_outputs[0] > 0
         if first_order():
-            return _const(g.data * self.mask)
-        return g * _const(self.mask)
+            return _const(g.data * mask)
+        return g * _const(mask)
 
 
 def exp(x):
