@@ -86,7 +86,7 @@ def test_evaluate_round_trip(trained, capsys):
 def test_cnn_learns_digits_and_its_config_rebuilds_it(tmp_path, capsys):
     code, text, _ = run(capsys, "train", "--model", "cnn", "--epochs", "1", "--limit", "2000",
                         "--verbose", "2", "--out", str(tmp_path))
-    assert code == 0 and text.startswith("cnn (215,370 parameters) on digits")
+    assert code == 0 and text.startswith("cnn (206,922 parameters) on digits")
     record = json.loads((tmp_path / "metrics.json").read_text())
     assert record["model_config"]["channels"] == [16, 32]
     # 16 Adam steps on shifted digits reach about 70 %; chance is 10 %.

@@ -64,8 +64,8 @@ def build_parser():
 
     train = commands.add_parser("train", help="train a classifier and report its test accuracy",
                                 description="Train a classifier on an image dataset and test it.")
-    train.add_argument("--model", default="mlp", choices=sorted(models.MODELS),
-                       help="architecture (default: mlp)")
+    train.add_argument("--model", default="cnn", choices=sorted(models.MODELS),
+                       help="architecture (default: cnn)")
     train.add_argument("--dataset", default="digits", choices=list(data.IMAGE_DATASETS),
                        help="digits ships with glassnet; the others are downloaded once (default: digits)")
     epochs = ", ".join(f"{name} {n}" for name, n in sorted(models.DEFAULT_EPOCHS.items()))

@@ -40,9 +40,9 @@ def linear(input_shape, num_classes):
     return nn.Sequential(nn.Flatten(), nn.Linear(math.prod(input_shape), num_classes))
 
 
-@register("cnn", "convnet: Conv-ReLU-MaxPool stages (5x5 kernels, 'same' padding), then "
-                 "Linear-ReLU-Dropout, then Linear", epochs=4)
-def cnn(input_shape, num_classes, channels=(16, 32), hidden=128, dropout=0.25):
+@register("cnn", "convnet: Conv-ReLU-MaxPool stages ('same' padding), then Linear-ReLU-Dropout, "
+                 "then Linear", epochs=5)
+def cnn(input_shape, num_classes, channels=(16, 32), kernel_size=3, hidden=128, dropout=0.25):
     """LeNet's plan with ReLU and max pooling: each stage halves the image and widens the channels."""
     if len(input_shape) == 2:  # (H, W) images get their single channel
         layers, shape = [nn.Unflatten(1, (1, input_shape[0]))], (1, *input_shape)
@@ -50,7 +50,8 @@ def cnn(input_shape, num_classes, channels=(16, 32), hidden=128, dropout=0.25):
         layers, shape = [], tuple(input_shape)
     depth, (height, width) = shape[0], shape[1:]
     for width_out in channels:
-        layers += [nn.Conv2d(depth, width_out, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2)]
+        layers += [nn.Conv2d(depth, width_out, kernel_size, padding=kernel_size // 2), nn.ReLU(),
+                   nn.MaxPool2d(2)]
         depth, height, width = width_out, height // 2, width // 2
     if height < 1 or width < 1:
         raise ValueError(f"cnn: {len(channels)} pooling stages need images of at least "
