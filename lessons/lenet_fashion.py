@@ -73,18 +73,10 @@ def accuracy(model, images, labels, batch_size=1000):
     return correct / len(images)
 
 
-def run(variant="modern", epochs=10, batch_size=128, lr=None, train_size=None, seed=0):
-    glassnet.manual_seed(seed)
-    activation, pool, optimizer, default_lr = VARIANTS[variant]
-    lr = default_lr if lr is None else lr
-    (x_train, y_train), (x_test, y_test) = load_data(train_size)
-    model = lenet(activation=activation, pool=pool)
-    print(f"Fashion-MNIST: {len(x_train)} training images, {len(x_test)} test images; LeNet-5 ({variant}: "
-          f"{activation}, {pool} pooling, {optimizer.__name__} lr {lr}, batch {batch_size}), "
-          f"{sum(p.numel() for p in model.parameters()):,} parameters")
-    opt = optimizer(model.parameters(), lr=lr)
+def train_ch6(model, opt, loader, test, epochs):
+    """D2L's training loop: per epoch, the mean training loss, the training accuracy (measured
+    while the weights still move) and the test accuracy; returns them per epoch, and the seconds."""
     loss_fn = nn.CrossEntropyLoss()
-    loader = DataLoader(TensorDataset(x_train, y_train), batch_size=batch_size, shuffle=True)
     epochs_log = []
     start = time.perf_counter()
     for epoch in range(epochs):
@@ -99,12 +91,26 @@ def run(variant="modern", epochs=10, batch_size=128, lr=None, train_size=None, s
             loss_sum += loss.item() * len(y)
             correct += (logits.argmax(dim=1) == y).sum().item()
             total += len(y)
-        test_acc = accuracy(model, x_test, y_test)
+        test_acc = accuracy(model, *test)
         epochs_log.append({"train_loss": loss_sum / total, "train_accuracy": correct / total,
                            "test_accuracy": test_acc})
         print(f"epoch {epoch + 1:>2}: train loss {loss_sum / total:.3f}, train acc {correct / total:.3f}, "
-              f"test acc {test_acc:.3f} ({time.perf_counter() - start:.0f} s)")
-    seconds = time.perf_counter() - start
+              f"test acc {test_acc:.4f} ({time.perf_counter() - start:.0f} s)")
+    return epochs_log, time.perf_counter() - start
+
+
+def run(variant="modern", epochs=10, batch_size=128, lr=None, train_size=None, seed=0):
+    glassnet.manual_seed(seed)
+    activation, pool, optimizer, default_lr = VARIANTS[variant]
+    lr = default_lr if lr is None else lr
+    (x_train, y_train), (x_test, y_test) = load_data(train_size)
+    model = lenet(activation=activation, pool=pool)
+    print(f"Fashion-MNIST: {len(x_train)} training images, {len(x_test)} test images; LeNet-5 ({variant}: "
+          f"{activation}, {pool} pooling, {optimizer.__name__} lr {lr}, batch {batch_size}), "
+          f"{sum(p.numel() for p in model.parameters()):,} parameters")
+    loader = DataLoader(TensorDataset(x_train, y_train), batch_size=batch_size, shuffle=True)
+    epochs_log, seconds = train_ch6(model, optimizer(model.parameters(), lr=lr), loader, (x_test, y_test),
+                                    epochs)
     final = epochs_log[-1]
     print(f"test accuracy {final['test_accuracy']:.4f} after {epochs} epochs ({seconds:.0f} s)")
     return {"variant": variant, "epochs": epochs_log, "test_accuracy": final["test_accuracy"],

@@ -48,7 +48,8 @@ Run:  python lessons/vgg_fashion.py [--epochs 2] [--train-size 30000]
 """
 
 import argparse
-import time
+import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -57,6 +58,10 @@ from glassnet import nn, optim
 from glassnet.data import DataLoader, TensorDataset
 from glassnet.data.datasets import fashion_mnist
 from glassnet.models import VGG
+
+# D2L reuses one training loop (train_ch6) from LeNet on; so does this lesson.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from lenet_fashion import train_ch6  # noqa: E402
 
 # (convolutions, output channels) per block: the first three blocks of D2L's VGG-11 at a quarter width.
 SMALL_VGG_ARCH = ((1, 16), (1, 32), (2, 64))
@@ -94,14 +99,6 @@ def describe(model):
     return lines, total
 
 
-def accuracy(model, images, labels, batch_size=1000):
-    model.eval()
-    with glassnet.no_grad():
-        predicted = np.concatenate([model(glassnet.tensor(images[i:i + batch_size])).numpy().argmax(axis=1)
-                                    for i in range(0, len(images), batch_size)])
-    return float((predicted == labels).mean())
-
-
 def run(epochs=2, train_size=30000, batch_size=128, lr=1e-3, hidden=256, seed=0):
     glassnet.manual_seed(seed)
     (x_train, y_train), (x_test, y_test) = load_data(train_size)
@@ -114,29 +111,9 @@ def run(epochs=2, train_size=30000, batch_size=128, lr=1e-3, hidden=256, seed=0)
     print("\n".join(lines))
     print(f"  {n_params:,} parameters, {conv_params:,} in convolutions, "
           f"{n_params - conv_params:,} ({(n_params - conv_params) / n_params:.0%}) in dense layers")
-    opt = optim.Adam(model.parameters(), lr=lr)
-    loss_fn = nn.CrossEntropyLoss()
     loader = DataLoader(TensorDataset(x_train, y_train), batch_size, shuffle=True, seed=seed)
-    epochs_log = []
-    start = time.perf_counter()
-    for epoch in range(epochs):
-        model.train()
-        loss_sum, correct, total = 0.0, 0, 0
-        for x, y in loader:
-            opt.zero_grad()
-            logits = model(x)
-            loss = loss_fn(logits, y)
-            loss.backward()
-            opt.step()
-            loss_sum += loss.item() * len(y)
-            correct += (logits.argmax(dim=1) == y).sum().item()
-            total += len(y)
-        test_acc = accuracy(model, x_test, y_test)
-        epochs_log.append({"train_loss": loss_sum / total, "train_accuracy": correct / total,
-                           "test_accuracy": test_acc})
-        print(f"epoch {epoch + 1}: train loss {loss_sum / total:.3f}, train acc {correct / total:.3f}, "
-              f"test acc {test_acc:.4f} ({time.perf_counter() - start:.0f} s)")
-    seconds = time.perf_counter() - start
+    epochs_log, seconds = train_ch6(model, optim.Adam(model.parameters(), lr=lr), loader, (x_test, y_test),
+                                    epochs)
     final = epochs_log[-1]
     print(f"test accuracy {final['test_accuracy']:.4f} after {epochs} epochs on {len(x_train)} training "
           f"images ({seconds:.0f} s)")
