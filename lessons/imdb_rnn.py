@@ -29,7 +29,8 @@ second vector, the cell state c_t, and three gates between 0 and 1:
 Because c_t is *added to*, not squashed through a matrix at every step, the
 gradient reaching an early word is multiplied by the forget gates f rather
 than by W_hh again and again, so it need not vanish over hundreds of steps.
-The GRU (Cho et al., 2014; ``--cell gru``) merges c and h and uses two gates:
+The GRU (Cho et al., 2014; the default here, ``--cell lstm`` for the LSTM)
+merges c and h and uses two gates:
 
     r = sigmoid(W_ir e_t + W_hr h_{t-1} + b_r)      reset gate
     u = sigmoid(W_iu e_t + W_hu h_{t-1} + b_u)      update gate
@@ -63,15 +64,18 @@ After each epoch the mean training loss, the training accuracy (measured
 while the weights still move) and the accuracy on all 25,000 test reviews
 are printed; the test pass runs under ``no_grad`` in batches of 500.
 
-With the defaults (LSTM, 4 epochs) the test accuracy is 79.5 %, 83.6 %,
-85.6 % and 85.9 % after epochs 1-4, in about 7.5 minutes on two busy CPU
-cores (about 4 minutes of CPU time), loading included.  The bag-of-words
+The learning rate halves after every epoch (``--lr-decay 0.5``): the first
+epoch moves far, the later ones settle, and the test accuracy stops
+jumping between epochs.  With the defaults (GRU, 4 epochs) the test
+accuracy is 79.2 %, 85.2 %, 86.3 % and 86.7 % after epochs 1-4; the LSTM
+gives 78.2 %, 83.4 %, 84.6 % and 85.0 %.  About 3 minutes on two idle CPU
+cores, loading included (14 s).  The bag-of-words
 network of ``imdb_dense.py`` scores about 88 % in seconds: a small
 recurrent network trained for a few epochs on the last 300 words does not
 beat it, and the book finds the same.  Word order pays off with more
 data, longer training, or pretrained embeddings.
 
-Run:  python lessons/imdb_lstm.py [--cell lstm|gru] [--epochs 4] [--maxlen 300]
+Run:  python lessons/imdb_rnn.py [--cell gru|lstm] [--epochs 4] [--maxlen 300]
 """
 
 import argparse
@@ -142,8 +146,8 @@ def accuracy(model, x, y, lengths, batch_size=500):
     return correct / len(y)
 
 
-def run(cell="lstm", epochs=4, maxlen=300, embed_dim=64, hidden_size=32, batch_size=64, lr=2e-3,
-        clip=1.0, train_size=None, test_size=None, seed=0):
+def run(cell="gru", epochs=4, maxlen=300, embed_dim=64, hidden_size=32, batch_size=64, lr=2e-3,
+        clip=1.0, train_size=None, test_size=None, seed=0, lr_decay=0.5):
     glassnet.manual_seed(seed)
     rng = np.random.default_rng(seed)
     start = time.perf_counter()
@@ -154,6 +158,7 @@ def run(cell="lstm", epochs=4, maxlen=300, embed_dim=64, hidden_size=32, batch_s
           f"hidden {hidden_size}, {sum(p.numel() for p in model.parameters()):,} parameters "
           f"({time.perf_counter() - start:.0f} s to load)")
     opt = optim.Adam(model.parameters(), lr=lr)
+    schedule = optim.lr_scheduler.ExponentialLR(opt, gamma=lr_decay)
     loss_fn = nn.BCEWithLogitsLoss()
     history = {"train_losses": [], "train_accuracies": [], "test_accuracies": []}
     for epoch in range(epochs):
@@ -170,6 +175,7 @@ def run(cell="lstm", epochs=4, maxlen=300, embed_dim=64, hidden_size=32, batch_s
             opt.step()
             loss_sum += loss.item() * len(index)
             correct += int(((logits.detach().numpy() > 0) == (y_train[index] > 0.5)).sum())
+        schedule.step()
         test_acc = accuracy(model, x_test, y_test, len_test)
         history["train_losses"].append(loss_sum / len(x_train))
         history["train_accuracies"].append(correct / len(x_train))
@@ -184,7 +190,7 @@ def run(cell="lstm", epochs=4, maxlen=300, embed_dim=64, hidden_size=32, batch_s
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description="IMDB sentiment with an Embedding and an LSTM or GRU")
-    parser.add_argument("--cell", choices=sorted(CELLS), default="lstm")
+    parser.add_argument("--cell", choices=sorted(CELLS), default="gru")
     parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--maxlen", type=int, default=300)
     parser.add_argument("--embed-dim", type=int, default=64)
@@ -192,12 +198,13 @@ def main(argv=None):
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--clip", type=float, default=1.0)
+    parser.add_argument("--lr-decay", type=float, default=0.5, help="the learning rate's factor per epoch")
     parser.add_argument("--train-size", type=int, default=None)
     parser.add_argument("--test-size", type=int, default=None)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     return run(args.cell, args.epochs, args.maxlen, args.embed_dim, args.hidden_size, args.batch_size,
-               args.lr, args.clip, args.train_size, args.test_size, args.seed)
+               args.lr, args.clip, args.train_size, args.test_size, args.seed, args.lr_decay)
 
 
 if __name__ == "__main__":
