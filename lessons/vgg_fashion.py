@@ -51,30 +51,17 @@ import argparse
 import sys
 from pathlib import Path
 
-import numpy as np
-
 import glassnet
 from glassnet import nn, optim
 from glassnet.data import DataLoader, TensorDataset
-from glassnet.data.datasets import fashion_mnist
 from glassnet.models import VGG
 
 # D2L reuses one training loop (train_ch6) from LeNet on; so does this lesson.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from lenet_fashion import train_ch6  # noqa: E402
+from lenet_fashion import load_data, train_ch6  # noqa: E402
 
 # (convolutions, output channels) per block: the first three blocks of D2L's VGG-11 at a quarter width.
 SMALL_VGG_ARCH = ((1, 16), (1, 32), (2, 64))
-
-
-def load_data(train_size=None):
-    """Images as float32 (N, 1, 28, 28) in [0, 1], labels as int64; optionally the first ``train_size``."""
-    (x_train, y_train), (x_test, y_test) = fashion_mnist.load_data()
-    if train_size is not None:
-        x_train, y_train = x_train[:train_size], y_train[:train_size]
-    scale = np.float32(1 / 255)
-    return ((x_train[:, None].astype(np.float32) * scale, y_train.astype(np.int64)),
-            (x_test[:, None].astype(np.float32) * scale, y_test.astype(np.int64)))
 
 
 def build_model(arch=SMALL_VGG_ARCH, hidden=256, dropout=0.5):

@@ -29,6 +29,13 @@ def data_dir():
     return Path(root) if root and Path(root).is_dir() else None
 
 
+def needs(folder):
+    """Skip the calling test, saying why, unless the real-data root has ``folder``."""
+    root = data_dir()
+    if root is None or not (root / folder).is_dir():
+        pytest.skip(f"real data not available: GLASSNET_DATA has no '{folder}/' folder")
+
+
 LESSONS = Path(__file__).resolve().parents[1] / "lessons"
 
 

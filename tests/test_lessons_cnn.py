@@ -7,14 +7,8 @@ reduced setting used here.
 """
 
 import pytest
-from conftest import data_dir
 from conftest import load_lesson as load
-
-
-def needs(folder):
-    root = data_dir()
-    if root is None or not (root / folder).is_dir():
-        pytest.skip(f"real data not available: GLASSNET_DATA has no '{folder}/' folder")
+from conftest import needs
 
 
 def test_mnist_convnet_learns_digits():

@@ -7,16 +7,10 @@ reduced setting used here.
 """
 
 import pytest
-from conftest import data_dir
 from conftest import load_lesson as load
+from conftest import needs
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-def needs(folder):
-    root = data_dir()
-    if root is None or not (root / folder).is_dir():
-        pytest.skip(f"real data not available: GLASSNET_DATA has no '{folder}/' folder")
 
 
 def test_vgg_fashion_learns():

@@ -8,14 +8,8 @@ lists each full run's result next to the reduced setting used here.
 
 import numpy as np
 import pytest
-from conftest import data_dir
 from conftest import load_lesson as load
-
-
-def needs(folder):
-    root = data_dir()
-    if root is None or not (root / folder).is_dir():
-        pytest.skip(f"real data not available: GLASSNET_DATA has no '{folder}/' folder")
+from conftest import needs
 
 
 # ------------------------------------------------------------------ real data

@@ -7,15 +7,8 @@ result next to the reduced setting used here.
 """
 
 import numpy as np
-import pytest
-from conftest import data_dir
 from conftest import load_lesson as load
-
-
-def needs(folder):
-    root = data_dir()
-    if root is None or not (root / folder).is_dir():
-        pytest.skip(f"real data not available: GLASSNET_DATA has no '{folder}/' folder")
+from conftest import needs
 
 
 def test_conv_by_hand_matches_the_library_and_learns_the_edge_kernel():

@@ -12,17 +12,10 @@ import hashlib
 import io
 
 import numpy as np
-import pytest
-from conftest import data_dir
 from conftest import load_lesson as load
+from conftest import needs
 
 from glassnet.data.datasets import reuters
-
-
-def needs(folder):
-    root = data_dir()
-    if root is None or not (root / folder).is_dir():
-        pytest.skip(f"real data not available: GLASSNET_DATA has no '{folder}/' folder")
 
 
 def test_imdb_rnn_learns_sentiment_from_word_order():
