@@ -118,11 +118,12 @@ class Kernel:
     gets ``W_hh`` and ``b_hh``, each with its rows multiplied by
     ``gate_scale`` (as ``gx`` is), ``b_hh`` None when the caller has already
     added it to ``gx`` (all but the GRU, whose reset gate multiplies
-    ``W_hn h + b_hn``), and returns the new states; ``backward_step`` receives the gradients of the new
-    states, writes the pre-activation gradients into ``dgx`` (with respect to
-    the input projection) and ``dgh`` (with respect to ``h @ W_hh.T + b_hh``;
-    the same array except in the GRU) and returns the previous states' gradients
-    without the ``dgh @ W_hh`` term, which the caller adds.
+    ``W_hn h + b_hn``), and returns the new states; ``backward_step``
+    receives the gradients of the new states, writes the pre-activation
+    gradients into ``dgx`` (with respect to the input projection) and
+    ``dgh`` (with respect to ``h @ W_hh.T + b_hh``; the same array except in
+    the GRU) and returns the previous states' gradients without the
+    ``dgh @ W_hh`` term, which the caller adds.
     """
 
     gates = 1
@@ -179,10 +180,9 @@ class LSTMKernel(Kernel):
         if b_hh is not None:
             act += b_hh
         _sigmoid_of_negated_(act)  # i, f, o; g holds sigmoid(2a), and tanh(a) = 2 sigmoid(2a) - 1
-        g = act[:, 2 * n : 3 * n]
+        i, f, g, o = act[:, :n], act[:, n : 2 * n], act[:, 2 * n : 3 * n], act[:, 3 * n :]
         g *= 2
         g -= 1
-        i, f, g, o = act[:, :n], act[:, n : 2 * n], act[:, 2 * n : 3 * n], act[:, 3 * n :]
         rows["c_prev"][...] = c
         c_new = f * c
         c_new += i * g
@@ -217,8 +217,10 @@ class GRUKernel(Kernel):
     def forward_step(self, gx, states, w_hh, b_hh, rows):
         (h,) = states
         k = h.shape[1]
-        hh = _hidden_product(w_hh, h, rows["scratch"])
-        gh = np.add(hh, b_hh, out=rows["gh"]) if b_hh is not None else np.copyto(rows["gh"], hh) or rows["gh"]
+        gh = rows["gh"]
+        gh[...] = _hidden_product(w_hh, h, rows["scratch"])
+        if b_hh is not None:
+            gh += b_hh
         rz = np.add(gx[:, : 2 * k], gh[:, : 2 * k], out=rows["rz"])
         _sigmoid_of_negated_(rz)
         r, z = rz[:, :k], rz[:, k:]
