@@ -182,6 +182,26 @@ def test_conv_gradgradcheck(case, two_strategies):
     check_gradgradcheck(case)
 
 
+@pytest.mark.parametrize("block_bytes", [1, 10**9], ids=["one-row-or-sample-blocks", "one-block"])
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_conv_without_weight_gradient_streams_the_same_result(case, two_strategies, block_bytes, monkeypatch):
+    """Under no_grad (and for a frozen weight) the im2col matrix is built block by block."""
+    monkeypatch.setattr(C, "STREAM_BLOCK_BYTES", block_bytes)
+    arrays = _arrays(case)
+    want = case.fn(torch, *[torch.tensor(a) for a in arrays])
+    with gn.no_grad():
+        got = case.fn(gn, *[gn.tensor(a) for a in arrays])
+    _close(got, want, case, "no_grad forward")
+    # a frozen weight with an input that needs its gradient: streamed forward, input gradient intact
+    x, w, *rest = [gn.tensor(a, requires_grad=k == 0) for k, a in enumerate(arrays)]
+    tx, tw, *trest = [torch.tensor(a, requires_grad=k == 0) for k, a in enumerate(arrays)]
+    y, ty = case.fn(gn, x, w, *rest), case.fn(torch, tx, tw, *trest)
+    _close(y, ty, case, "forward with a frozen weight")
+    y.sum().backward()
+    ty.sum().backward()
+    _close(x.grad, tx.grad, case, "input gradient with a frozen weight")
+
+
 def test_default_thresholds_on_lenet_and_vgg_shapes():
     """The production choice of path on realistic shapes (chunked weight gradient included)."""
     rng = np.random.default_rng(0)

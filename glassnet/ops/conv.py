@@ -19,6 +19,7 @@ import math
 import numpy as np
 
 from ..autograd.function import Function, first_order
+from ..autograd.grad_mode import _State
 from . import reduce as R
 from ._util import constant as _const
 from .shape import squeeze, unsqueeze
@@ -33,6 +34,9 @@ GATHER_UP_TO = 1.0
 # a weight-gradient product whose inner dimension (N * Ho * Wo) is this many times longer
 # than its output's larger side is summed over chunks: OpenBLAS is slow on that shape.
 LONG_INNER = 2048
+# A convolution whose weight gradient will not be asked for (inference, a frozen layer) builds
+# its im2col matrix in blocks of about this many bytes, each multiplied while still in cache.
+STREAM_BLOCK_BYTES = 3 * 2**20
 
 
 # ---------------------------------------------------------------- NumPy kernels
@@ -62,6 +66,41 @@ def conv_arrays(x, w, geom, groups, bias=None):
     if bias is not None:
         y += bias[:, None, None, None]
     return y.transpose(3, 0, 1, 2), cols
+
+
+def conv_streamed(x, w, geom, groups, bias=None):
+    """``conv_arrays``'s result without its im2col matrix, built and used one block at a time.
+
+    Blocks are whole output rows (few channels, batch innermost) or whole
+    samples (channels last), so each product writes straight into its slice
+    of the output.  On LeNet's first layer this is 25 % faster than the one
+    80 MB matrix (docs/conv_performance.md).
+    """
+    n, o, (ho, wo) = x.shape[0], w.shape[0], geom.out_size
+    taps = w[0].size * groups
+    last = _channels_last(x.shape[1], groups)
+    if last:
+        xp, per_block = padded(x, geom.pads, "nhwc", geom.spacing), ho * wo
+        out, w2 = np.empty((n, ho, wo, o), x.dtype), w.transpose(2, 3, 1, 0).reshape(-1, o)
+    else:
+        xp, per_block = padded(x, geom.pads, "chwn", geom.spacing), wo * n
+        out, w2 = np.empty((o, ho, wo, n), x.dtype), w.reshape(groups, o // groups, -1)
+    span = len(out) if last else ho
+    step = max(1, STREAM_BLOCK_BYTES // (taps * per_block * x.itemsize))
+    buffer = None if last else np.empty(taps * step * per_block, x.dtype)
+    for start in range(0, span, step):
+        end = min(start + step, span)
+        if last:
+            block = out[start:end].reshape(-1, o)
+            np.matmul(im2col_nhwc(xp[start:end], geom), w2, out=block)
+        else:
+            cols = im2col_chwn(xp, geom, rows=(start, end), buffer=buffer)
+            block = out[:, start:end].reshape(groups, o // groups, -1)
+            np.matmul(w2, cols.reshape(groups, -1, cols.shape[1]), out=block)
+            block = block.reshape(o, -1)
+        if bias is not None:  # while the block is still in cache
+            block += bias if last else bias[:, None]
+    return out.transpose(0, 3, 1, 2) if last else out.transpose(3, 0, 1, 2)
 
 
 def _flipped(w, groups):
@@ -126,7 +165,12 @@ def weight_grad_from_cols(cols, g, w_shape, groups):
 class Conv2d(Function):
     """B(x, w) (+ bias); attributes ``geom`` (a windows.Geometry) and ``groups``."""
 
+    keep_cols = True  # False when no weight gradient will be asked for
+
     def forward(self, x, w, bias=None):
+        if not self.keep_cols:
+            self.cols = None
+            return conv_streamed(x, w, self.geom, self.groups, bias)
         y, self.cols = conv_arrays(x, w, self.geom, self.groups, bias)
         return y
 
@@ -135,7 +179,7 @@ class Conv2d(Function):
         need, geom, groups = self.needs_input_grad, self.geom, self.groups
         gx = Conv2dInputGrad.apply(g, w, geom=geom, groups=groups) if need[0] else None
         gw = gb = None
-        if need[1] and first_order():
+        if need[1] and first_order() and self.cols is not None:
             gw = _const(weight_grad_from_cols(self.cols, g.data, w.shape, groups))
         elif need[1]:
             gw = Conv2dWeightGrad.apply(x, g, geom=geom, groups=groups, w_shape=w.shape)
@@ -228,7 +272,8 @@ def _conv(name, input, weight, bias, stride, padding, dilation, groups):  # noqa
     pads = _pads(name, padding, kernel, stride, dilation)
     geom = make_geometry(name, input.shape[2:], kernel, stride, dilation, pads)
     args = (input, weight) if bias is None else (input, weight, bias)
-    return Conv2d.apply(*args, geom=geom, groups=groups)
+    keep_cols = _State.enabled and weight.requires_grad
+    return Conv2d.apply(*args, geom=geom, groups=groups, keep_cols=keep_cols)
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # noqa: A002
