@@ -5,7 +5,9 @@ Sequences of 200 token ids, batch 64, float32, glassnet vs PyTorch eager,
 interleaved in separate processes.  The gradient that reaches early time
 steps is tiny, and PyTorch spends much of its step on subnormal numbers;
 glassnet flushes them (see ``ops/recurrent.py``), so ``pytorch-ftz`` (PyTorch
-with ``set_flush_denormal(True)``) is reported too.  Run from the repository root:
+with ``set_flush_denormal(True)``) is reported too.  ``glassnet`` uses the
+compiled LSTM step when numba is installed; ``glassnet-numpy`` is the NumPy
+kernel that runs without it.  Run from the repository root:
 
     python benchmarks/lstm_step.py [--threads 2] [--rounds 10] [--reps 3]
 """
@@ -56,6 +58,12 @@ def glassnet_step(threads):
     return step
 
 
+def glassnet_numpy_step(threads):
+    """glassnet with its NumPy kernels only, as without the optional numba."""
+    os.environ["GLASSNET_NUMBA"] = "0"
+    return glassnet_step(threads)
+
+
 def torch_step(threads, flush_denormal=False):
     import torch
 
@@ -85,7 +93,8 @@ def torch_ftz_step(threads):
     return torch_step(threads, flush_denormal=True)
 
 
-FACTORIES = {"glassnet": glassnet_step, "pytorch": torch_step, "pytorch-ftz": torch_ftz_step}
+FACTORIES = {"glassnet": glassnet_step, "glassnet-numpy": glassnet_numpy_step, "pytorch": torch_step,
+             "pytorch-ftz": torch_ftz_step}
 
 
 def make(name, threads):

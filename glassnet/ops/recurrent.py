@@ -20,6 +20,8 @@ With ``create_graph=True`` the backward is ``Recomputed``: the same
 computation rebuilt from the composed cells, differentiable again.
 """
 
+import functools
+
 import numpy as np
 
 from ..autograd.function import Function, first_order
@@ -48,7 +50,7 @@ class Recurrence(Function):
     """
 
     def forward(self, x, *rest):
-        kernel = KERNELS[self.mode]
+        kernel = self.kernel = _kernel(self.mode, x.dtype)
         n_states = kernel.n_states
         states = [s.copy() for s in rest[:n_states]]
         w_ih, w_hh, b_ih, b_hh = _weights(rest[n_states:])
@@ -75,14 +77,15 @@ class Recurrence(Function):
                 rows["h_prev"][...] = current[0]
                 new = kernel.forward_step(xw[step], current, w_hh, b_hh, rows)
                 for s, v in zip(current, new):
-                    s[...] = v
+                    if v is not s:
+                        s[...] = v
         return (self.buffers["out"],) + tuple(states)
 
     def backward(self, g_out, *g_states):
         if not first_order():
             fn = composed_recurrence(self.mode, self.batch_sizes, self.reverse)
             return Recomputed.backward_of(fn, self.inputs, self.needs_input_grad, (g_out,) + g_states)
-        kernel = KERNELS[self.mode]
+        kernel = self.kernel
         w_hh = self.inputs[kernel.n_states + 2].data
         dstates = [g.data.copy() for g in g_states]
         rows_total = self.inputs[0].shape[0]
@@ -97,15 +100,18 @@ class Recurrence(Function):
             current[0] += g_out[step]
             direct = kernel.backward_step(current, rows, dgx[step], dgh[step])
             for d, v in zip(current[1:], direct[1:]):
-                d[...] = v
-            _flush_(dgx[step], tiny)
-            if dgh is not dgx:
-                _flush_(dgh[step], tiny)
+                if v is not d:
+                    d[...] = v
+            if not kernel.flushes:
+                _flush_(dgx[step], tiny)
+                if dgh is not dgx:
+                    _flush_(dgh[step], tiny)
             dh = np.matmul(dgh[step], w_hh, out=current[0])
             if direct[0] is not None:
                 dh += direct[0]
-            for d in current:
-                _flush_(d, tiny)
+            if not kernel.flushes:
+                for d in current:
+                    _flush_(d, tiny)
         return self._collect(dgx, dgh, dstates)
 
     def _collect(self, dgx, dgh, dstates):
@@ -119,6 +125,20 @@ class Recurrence(Function):
         if len(need) > n + 3:
             grads += [dgx.sum(axis=0) if need[n + 3] else None, dgh.sum(axis=0) if need[n + 4] else None]
         return tuple(None if g is None else _const(g) for g in grads)
+
+
+def _kernel(mode, dtype):
+    """The compiled kernel for float32 where numba is installed, else the NumPy one."""
+    fused = _fused() if dtype == np.float32 else {}
+    return fused.get(mode) or KERNELS[mode]
+
+
+@functools.cache
+def _fused():
+    """The compiled kernels by mode; imported on first use, since importing numba takes 0.3 s."""
+    from .recurrent_numba import FUSED
+
+    return FUSED
 
 
 def _flush_offset(dtype):

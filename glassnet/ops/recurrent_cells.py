@@ -130,6 +130,7 @@ class Kernel:
     n_states = 1
     buffers = {}
     separate_dgh = False
+    flushes = False  # True: backward_step flushes tiny gradients itself (see recurrent._flush_)
 
     def gate_scale(self, hidden, dtype):
         """Factors for the gate rows of ``W_ih``, ``W_hh`` and the biases, or None.
