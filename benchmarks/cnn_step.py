@@ -10,7 +10,7 @@ own worker process, interleaved (see harness.py):
 
 Run from the repository root:
 
-    python benchmarks/cnn_step.py [--threads 2] [--rounds 8] [--only lenet_train]
+    python benchmarks/cnn_step.py [--threads 2] [--rounds 9] [--workers 3] [--only lenet_train]
 """
 
 import argparse
@@ -91,14 +91,15 @@ def make(name, threads):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--rounds", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--only", nargs="*", default=list(WORKLOADS), choices=list(WORKLOADS))
+    parser.add_argument("--workers", type=int, default=3, help="processes per implementation, in turn")
     args = parser.parse_args()
     for workload in args.only:
         reps = WORKLOADS[workload][3]
         names = [f"glassnet:{workload}", f"pytorch:{workload}"]
         samples = compare("cnn_step:make", names, rounds=args.rounds, reps=reps, warmup=2,
-                          threads=args.threads)
+                          threads=args.threads, workers=args.workers)
         report(f"{workload}, {args.threads} threads", samples, baseline=f"pytorch:{workload}")
 
 

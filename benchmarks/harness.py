@@ -37,47 +37,53 @@ def _worker(conn, factory_path, name, threads):
         conn.send(times)
 
 
-def compare(factory_path, names, rounds=30, reps=10, warmup=5, threads=2, gap=0.3):
+def compare(factory_path, names, rounds=30, reps=10, warmup=5, threads=2, gap=0.3, workers=1):
     """Time ``factory(name, threads)()`` for each name; return {name: [seconds...]}.
 
     ``factory_path`` is ``"module:function"``; the function builds the
     workload for one implementation and returns a zero-argument step.
     ``gap`` seconds of idleness separate two blocks, so that no block runs
-    while another process's thread pool is still spinning.
+    while another process's thread pool is still spinning.  ``workers``
+    processes per implementation take the rounds in turn: on this machine
+    one process can run the same code 20-30 % slower than another for its
+    whole life (where its memory landed), and several per contender
+    average that out instead of letting one draw decide a ratio.
     """
     ctx = mp.get_context("spawn")
     # Thread counts must be in the environment before a worker imports NumPy,
     # which a benchmark script may do at the top: spawned children inherit it.
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = str(threads)
-    workers = {}
-    for name in names:
-        parent, child = ctx.Pipe()
-        proc = ctx.Process(target=_worker, args=(child, factory_path, name, threads), daemon=True)
-        proc.start()
-        workers[name] = (proc, parent)
-    for _, conn in workers.values():
+    pool = {name: [] for name in names}
+    for _ in range(workers):
+        for name in names:
+            parent, child = ctx.Pipe()
+            proc = ctx.Process(target=_worker, args=(child, factory_path, name, threads), daemon=True)
+            proc.start()
+            pool[name].append((proc, parent))
+    everyone = [w for ws in pool.values() for w in ws]
+    for _, conn in everyone:
         status = conn.recv()
         if status != "ready":
-            for other, _ in workers.values():
+            for other, _ in everyone:
                 other.terminate()
             raise SystemExit(f"a benchmark worker could not start: {status}")
     samples = {name: [] for name in names}
-    for _, conn in workers.values():
+    for _, conn in everyone:
         conn.send(warmup)
         conn.recv()
     order = list(names)
-    for _ in range(rounds):
+    for round_ in range(rounds):
         for name in order:
             # Let the previous worker's BLAS/OpenMP threads stop spinning (they
             # busy-wait for a while after each call) before the next one runs.
             time.sleep(gap)
-            conn = workers[name][1]
+            conn = pool[name][round_ % workers][1]
             conn.send(reps)
             samples[name].extend(conn.recv())
         # Rotate who goes first, so no contender always follows the same one.
         order = order[1:] + order[:1]
-    for proc, conn in workers.values():
+    for proc, conn in everyone:
         conn.send(None)
         proc.join(timeout=10)
     return samples
