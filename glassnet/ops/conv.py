@@ -73,8 +73,8 @@ def conv_streamed(x, w, geom, groups, bias=None):
 
     Blocks are whole output rows (few channels, batch innermost) or whole
     samples (channels last), so each product writes straight into its slice
-    of the output.  On LeNet's first layer this is 25 % faster than the one
-    80 MB matrix (docs/conv_performance.md).
+    of the output.  On LeNet's first layer, measured alone, this is about
+    20 % faster than the one 80 MB matrix (docs/conv_performance.md).
     """
     n, o, (ho, wo) = x.shape[0], w.shape[0], geom.out_size
     taps = w[0].size * groups
