@@ -41,8 +41,13 @@ for tag, kw in [
     ("k(2,3)_s(1,2)", {"kernel_size": (2, 3), "stride": (1, 2)}),
     ("k3_dilation2_p1", {"kernel_size": 3, "dilation": 2, "padding": 1}),
     ("k(3,2)_p(1,0)", {"kernel_size": (3, 2), "padding": (1, 0)}),
+    ("k2_s3_gaps_between_windows", {"kernel_size": 2, "stride": 3}),
+    ("k2_ceil_odd_input", {"kernel_size": 2, "ceil_mode": True}),
+    ("k3_s2_p1_ceil", {"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True}),
+    ("k2_s3_p1_ceil_last_window_dropped", {"kernel_size": 2, "stride": 3, "padding": 1, "ceil_mode": True}),
 ]:
-    shape = (2, 2, 7, 5) if tag == "k2_odd_input" else (2, 2, 6, 6)
+    shape = (2, 2, 7, 5) if "odd_input" in tag else (2, 2, 6, 6)
+    shape = (2, 2, 4, 7) if "dropped" in tag else shape
     add("max_pool_" + tag, lambda L, x, kw=kw: F(L).max_pool2d(x, **kw), shape, domain="spread",
         gradgrad=tag in ("k2", "k3_s2_p1"))
 add("max_pool_unbatched", lambda L, x: F(L).max_pool2d(x, 2), (2, 4, 6), domain="spread")
@@ -55,6 +60,12 @@ for tag, kw in [
     ("k(2,3)_s(1,2)_p1_exclude_pad", {"kernel_size": (2, 3), "stride": (1, 2), "padding": 1,
                                       "count_include_pad": False}),
     ("k2_divisor_override", {"kernel_size": 2, "divisor_override": 3}),
+    ("k2_s3_gaps_between_windows", {"kernel_size": 2, "stride": 3}),
+    ("k2_ceil", {"kernel_size": 2, "ceil_mode": True}),
+    ("k3_s2_p1_ceil", {"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True}),
+    ("k3_s2_p1_ceil_exclude_pad", {"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True,
+                                   "count_include_pad": False}),
+    ("k(3,2)_s2_ceil", {"kernel_size": (3, 2), "stride": 2, "ceil_mode": True}),
 ]:
     add("avg_pool_" + tag, lambda L, x, kw=kw: F(L).avg_pool2d(x, **kw), (2, 2, 7, 6),
         gradgrad=tag in ("k2", "k3_s2_p1_exclude_pad"))
@@ -134,6 +145,39 @@ def test_max_pool_ties_send_the_gradient_to_the_first_maximum_like_torch(kw):
     np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), rtol=1e-6, atol=1e-6)
 
 
+@pytest.mark.parametrize("kw", [
+    {"kernel_size": 2},
+    {"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True},
+    {"kernel_size": (2, 3), "stride": (1, 2), "dilation": (2, 1)},
+    {"kernel_size": 2, "stride": 3, "padding": 1, "ceil_mode": True},
+], ids=str)
+@pytest.mark.parametrize("batched", [True, False])
+def test_max_pool_return_indices_match_torch(kw, batched):
+    x = np.random.default_rng(5).standard_normal((2, 3, 7, 8) if batched else (3, 7, 8)).astype(np.float32)
+    ours = gn.tensor(x, requires_grad=True)
+    theirs = torch.tensor(x, requires_grad=True)
+    y, idx = F(gn).max_pool2d(ours, return_indices=True, **kw)
+    ty, tidx = F(torch).max_pool2d(theirs, return_indices=True, **kw)
+    np.testing.assert_array_equal(y.data, ty.detach().numpy())
+    assert idx.dtype == np.int64 and not idx.requires_grad
+    np.testing.assert_array_equal(idx.data, tidx.numpy())
+    y.sum().backward()
+    ty.sum().backward()
+    np.testing.assert_array_equal(ours.grad.data, theirs.grad.numpy())
+    with gn.no_grad():
+        _, idx_no_grad = F(gn).max_pool2d(ours, return_indices=True, **kw)
+    np.testing.assert_array_equal(idx_no_grad.data, tidx.numpy())
+
+
+def test_max_pool_layer_returns_indices_like_torch():
+    x = np.random.default_rng(6).standard_normal((1, 2, 5, 5)).astype(np.float32)
+    y, idx = nn.MaxPool2d(2, ceil_mode=True, return_indices=True)(gn.tensor(x))
+    ty, tidx = tnn.MaxPool2d(2, ceil_mode=True, return_indices=True)(torch.tensor(x))
+    assert tuple(y.shape) == (1, 2, 3, 3)
+    np.testing.assert_array_equal(y.data, ty.numpy())
+    np.testing.assert_array_equal(idx.data, tidx.numpy())
+
+
 def test_max_pool_without_grad_keeps_no_indices_and_gives_the_same_values():
     x = gn.randn(2, 3, 8, 8)
     with gn.no_grad():
@@ -144,9 +188,6 @@ def test_max_pool_without_grad_keeps_no_indices_and_gives_the_same_values():
 @pytest.mark.parametrize("call, error, message", [
     (lambda: F(gn).max_pool2d(gn.randn(1, 1, 6, 6), 2, padding=2), ValueError, "half the kernel size"),
     (lambda: F(gn).avg_pool2d(gn.randn(1, 1, 6, 6), 3, padding=2), ValueError, "half the kernel size"),
-    (lambda: F(gn).max_pool2d(gn.randn(1, 1, 6, 6), 2, ceil_mode=True), NotImplementedError, "ceil_mode"),
-    (lambda: F(gn).max_pool2d(gn.randn(1, 1, 6, 6), 2, return_indices=True), NotImplementedError,
-     "return_indices"),
     (lambda: F(gn).max_pool2d(gn.randn(6, 6), 2), RuntimeError, r"3-D \(C, H, W\) or 4-D"),
     (lambda: F(gn).avg_pool2d(gn.randn(1, 1, 2, 2), 3), RuntimeError, "larger than the padded input"),
     (lambda: F(gn).adaptive_avg_pool2d(gn.randn(1, 1, 4, 4), 0), ValueError, "positive"),

@@ -30,7 +30,10 @@ def _spread(g, geom, like, factor):
     (top, bottom), (left, right) = geom.pads
     (h, w), overlapping = geom.in_size, _overlapping(geom)
     shape = like.shape[:2] + (h + top + bottom, w + left + right)
-    tiled = not overlapping and shape[2:] == tuple(o * s for o, s in zip(geom.out_size, geom.stride))
+    # Windows that tile the padded input exactly write every position once; with a stride
+    # longer than the window there are gaps, which must start at zero.
+    tiled = geom.stride == geom.extent and shape[2:] == tuple(
+        o * s for o, s in zip(geom.out_size, geom.stride))
     out = empty_in_layout(like, shape, zeros=not tiled)
     for q, (rows, cols) in enumerate(window_slices(geom)):
         if overlapping:
@@ -41,21 +44,37 @@ def _spread(g, geom, like, factor):
 
 
 # ------------------------------------------------------------------ max pool
+def window_max(x, geom, with_argmax):
+    """Each window's maximum, and (if asked) the offset q of window_slices(geom) it came from."""
+    slices = window_slices(geom)
+    xp = padded(x, geom.pads, "nchw", fill=-np.inf)
+    y = xp[(slice(None), slice(None)) + slices[0]].copy(order="K")
+    index = np.min_scalar_type(len(slices) - 1).type
+    argmax = np.zeros(y.shape, index) if with_argmax else None
+    for q, (rows, cols) in enumerate(slices[1:], 1):
+        window = xp[:, :, rows, cols]
+        if with_argmax:
+            # The winner is the last offset that beat all before it: the largest such q.
+            np.maximum(argmax, (window > y) * index(q), out=argmax)
+        np.maximum(y, window, out=y)
+    return y, argmax
+
+
+def _flat_indices(argmax, geom):
+    """PyTorch's indices: each winner's position in its channel's flattened (H, W) input."""
+    kw, (sh, sw), (dh, dw) = geom.kernel[1], geom.stride, geom.dilation
+    (ho, wo), (top, left), width = geom.out_size, (geom.pads[0][0], geom.pads[1][0]), geom.in_size[1]
+    qi, qj = np.divmod(argmax.astype(np.int64), kw)
+    rows = np.arange(ho)[:, None] * sh - top + qi * dh
+    cols = np.arange(wo)[None, :] * sw - left + qj * dw
+    return rows * width + cols
+
+
 class MaxPool2d(Function):
     """Max over each window; remembers which offset won (the first one on ties, as PyTorch)."""
 
     def forward(self, x):
-        slices = window_slices(self.geom)
-        xp = padded(x, self.geom.pads, "nchw", fill=-np.inf)
-        y = xp[(slice(None), slice(None)) + slices[0]].copy(order="K")
-        index = np.min_scalar_type(len(slices) - 1).type
-        self.argmax = np.zeros(y.shape, index) if self.record else None
-        for q, (rows, cols) in enumerate(slices[1:], 1):
-            window = xp[:, :, rows, cols]
-            if self.record:
-                # The winner is the last offset that beat all before it: the largest such q.
-                np.maximum(self.argmax, (window > y) * index(q), out=self.argmax)
-            np.maximum(y, window, out=y)
+        y, self.argmax = window_max(x, self.geom, self.record)
         return y
 
     def backward(self, g):
@@ -114,7 +133,7 @@ class AvgPoolSpread(Function):
 
 
 # ------------------------------------------------------------------ functions
-def _pool_geometry(name, x, kernel_size, stride, padding, dilation=1):
+def _pool_geometry(name, x, kernel_size, stride, padding, dilation=1, ceil_mode=False):
     if x.ndim != 4:
         raise RuntimeError(f"{name}: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, "
                            f"got shape {tuple(x.shape)}")
@@ -127,48 +146,70 @@ def _pool_geometry(name, x, kernel_size, stride, padding, dilation=1):
         if p < 0 or 2 * p > d * (k - 1) + 1:
             raise ValueError(f"{name}: padding {pads} must be between 0 and half the kernel size "
                              f"{kernel}, as in PyTorch")
-    return make_geometry(name, x.shape[2:], kernel, stride, dilation, tuple((p, p) for p in pads))
+    ends = [p + _ceil_extra(n, k, s, d, p) if ceil_mode else p
+            for n, k, s, d, p in zip(x.shape[2:], kernel, stride, dilation, pads)]
+    return make_geometry(name, x.shape[2:], kernel, stride, dilation, tuple(zip(pads, ends)))
+
+
+def _ceil_extra(n, k, s, d, p):
+    """Rows (or columns) past the end padding that ``ceil_mode`` adds for one more window.
+
+    PyTorch's rule: the output length rounds up, ceil((n + 2p - extent) / s) + 1,
+    but the last window must start inside the input or its left padding.
+    """
+    extent = d * (k - 1) + 1
+    out = -(-(n + 2 * p - extent) // s) + 1
+    if (out - 1) * s >= n + p:
+        out -= 1
+    return max(0, (out - 1) * s + extent - (n + 2 * p))
 
 
 def _unbatched(fn, input, *args):  # noqa: A002
-    """Run a pooling written for (N, C, H, W) on a (C, H, W) input too."""
-    if input.ndim == 3:
-        return squeeze(fn(unsqueeze(input, 0), *args), 0)
-    return fn(input, *args)
-
-
-def _no_ceil_mode(name, ceil_mode):
-    if ceil_mode:
-        raise NotImplementedError(f"{name}: ceil_mode=True is not supported; pad the input instead")
+    """Run a pooling written for (N, C, H, W) on a (C, H, W) input too (each output squeezed)."""
+    if input.ndim != 3:
+        return fn(input, *args)
+    out = fn(unsqueeze(input, 0), *args)
+    return tuple(squeeze(o, 0) for o in out) if isinstance(out, tuple) else squeeze(out, 0)
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,  # noqa: A002
                return_indices=False):
-    """The maximum of each window; the gradient goes to the first maximum of a window."""
-    if return_indices:
-        raise NotImplementedError("max_pool2d: return_indices=True is not supported")
-    _no_ceil_mode("max_pool2d", ceil_mode)
+    """The maximum of each window; the gradient goes to the first maximum of a window.
+
+    ``return_indices=True`` also returns where each maximum came from, as an
+    int64 index into its channel's flattened (H, W) input, as in PyTorch.
+    """
 
     def pool(x):
-        geom = _pool_geometry("max_pool2d", x, kernel_size, stride, padding, dilation)
-        return MaxPool2d.apply(x, geom=geom, record=_State.enabled and x.requires_grad)
+        geom = _pool_geometry("max_pool2d", x, kernel_size, stride, padding, dilation, ceil_mode)
+        y = MaxPool2d.apply(x, geom=geom, record=_State.enabled and x.requires_grad)
+        if not return_indices:
+            return y
+        # Found again rather than kept from the node, which no_grad does not build.
+        return y, _const(_flat_indices(window_max(x.data, geom, True)[1], geom))
 
     return _unbatched(pool, input)
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,  # noqa: A002
                count_include_pad=True, divisor_override=None):
-    """The mean of each window; padding counts as zeros unless ``count_include_pad=False``."""
-    _no_ceil_mode("avg_pool2d", ceil_mode)
+    """The mean of each window; padding counts as zeros unless ``count_include_pad=False``.
+
+    With ``ceil_mode`` a last, partial window may reach past the padding; as
+    in PyTorch, the positions beyond the padded input never count.
+    """
 
     def pool(x):
-        geom = _pool_geometry("avg_pool2d", x, kernel_size, stride, padding)
+        geom = _pool_geometry("avg_pool2d", x, kernel_size, stride, padding, ceil_mode=ceil_mode)
+        pads = tuple(lo for lo, _ in geom.pads)
         if divisor_override:
             scale = x.dtype.type(1 / divisor_override)
-        elif count_include_pad or geom.pads == ((0, 0), (0, 0)):
+        elif geom.pads == ((0, 0), (0, 0)) or (count_include_pad and geom.pads == tuple(zip(pads, pads))):
             scale = x.dtype.type(1 / math.prod(geom.kernel))
         else:
-            counts = [_inside(n, k, s, lo, o) for n, k, s, (lo, _), o in
+            # count_include_pad: the window inside the padded input (n + 2 * pad), else inside the input
+            counts = [_inside(n + 2 * lo * count_include_pad, k, s, lo * (not count_include_pad), o)
+                      for n, k, s, (lo, _), o in
                       zip(geom.in_size, geom.kernel, geom.stride, geom.pads, geom.out_size)]
             scale = (1 / np.outer(*counts)).astype(x.dtype)
         return AvgPool2d.apply(x, geom=geom, scale=scale)
