@@ -3,7 +3,7 @@
 from . import functional, init, utils
 from .activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Softplus, Tanh
 from .containers import ModuleDict, ModuleList, Sequential
-from .conv import Conv1d, Conv2d, LazyConv2d
+from .conv import Conv1d, Conv2d, ConvTranspose2d, LazyConv2d
 from .dropout import Dropout
 from .embedding import Embedding
 from .flatten import Flatten, Unflatten

@@ -1,4 +1,4 @@
-"""Convolution layers: ``Conv1d``, ``Conv2d`` and ``LazyConv2d`` (Keras' ``Conv2D``).
+"""Convolution layers: ``Conv1d``, ``Conv2d``, ``LazyConv2d`` (Keras' ``Conv2D``) and ``ConvTranspose2d``.
 
 A convolution layer slides ``out_channels`` small filters over the input;
 each filter sees ``in_channels / groups`` channels of a ``kernel_size``
@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import backend
 from ..ops import conv as C
+from ..ops.conv_transpose import conv_transpose2d
 from . import init
 from .module import Module, Parameter
 
@@ -57,10 +58,12 @@ class _ConvNd(Module):
         self.padding_mode = padding_mode
         self._create_parameters(dtype, bias)
 
+    def _weight_shape(self):
+        return (self.out_channels, self.in_channels // self.groups) + self.kernel_size
+
     def _create_parameters(self, dtype, bias):
         dtype = backend.get_default_dtype() if dtype is None else np.dtype(dtype)
-        shape = (self.out_channels, self.in_channels // self.groups) + self.kernel_size
-        self.weight = Parameter(np.empty(shape, dtype))
+        self.weight = Parameter(np.empty(self._weight_shape(), dtype))
         if bias:
             self.bias = Parameter(np.empty(self.out_channels, dtype))
         else:
@@ -96,6 +99,8 @@ class _ConvNd(Module):
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
         if self.padding != (0,) * self._n:
             s += f", padding={self.padding}"
+        if getattr(self, "output_padding", (0,) * self._n) != (0,) * self._n:
+            s += f", output_padding={self.output_padding}"
         if self.dilation != (1,) * self._n:
             s += f", dilation={self.dilation}"
         if self.groups != 1:
@@ -118,6 +123,32 @@ class Conv2d(_ConvNd):
     """2-D convolution over (N, C, H, W) images: weight (out, in / groups, kh, kw), bias (out,)."""
 
     _n = 2
+
+
+class ConvTranspose2d(_ConvNd):
+    """The transpose of a Conv2d (sometimes called a deconvolution): upsamples, e.g. by ``stride=2``.
+
+    Weight (in, out / groups, kh, kw), bias (out,), as in PyTorch; the output
+    size is ``(H - 1) * stride - 2 * padding + dilation * (kh - 1) + output_padding + 1``.
+    """
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0,
+                 groups=1, bias=True, dilation=1, padding_mode="zeros", dtype=None):
+        if isinstance(padding, str):
+            raise ValueError(f"ConvTranspose2d: padding must be an int or a pair, got {padding!r}")
+        self.output_padding = _tuple(output_padding, 2, "ConvTranspose2d: output_padding")
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         padding_mode, dtype)
+
+    def _weight_shape(self):
+        # PyTorch's layout for a transposed convolution: input channels first.
+        return (self.in_channels, self.out_channels // self.groups) + self.kernel_size
+
+    def forward(self, input):  # noqa: A002
+        self._check_input(input)
+        return conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding,
+                                self.output_padding, self.groups, self.dilation)
+
 
 
 class LazyConv2d(Conv2d):

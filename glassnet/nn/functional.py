@@ -41,10 +41,11 @@ __all__ = [
 
 # Convolution, pooling and normalisation (glassnet/ops/conv.py, pool.py, norm.py).
 from ..ops.conv import conv1d, conv2d  # noqa: E402
+from ..ops.conv_transpose import conv_transpose2d  # noqa: E402
 from ..ops.norm import batch_norm, dropout2d, layer_norm  # noqa: E402
 from ..ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d  # noqa: E402
 
 __all__ += [
-    "conv1d", "conv2d", "batch_norm", "dropout2d", "layer_norm", "adaptive_avg_pool2d", "avg_pool2d",
-    "max_pool2d",
+    "conv1d", "conv2d", "conv_transpose2d", "batch_norm", "dropout2d", "layer_norm",
+    "adaptive_avg_pool2d", "avg_pool2d", "max_pool2d",
 ]
