@@ -67,6 +67,7 @@ Run:  python lessons/augmentation.py [--folder PATH] [--workdir DIR] [--epochs 2
 """
 
 import argparse
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -78,6 +79,9 @@ from glassnet import nn, optim
 from glassnet.data import DataLoader, ImageFolder, TensorDataset
 from glassnet.data import transforms as T
 from glassnet.data.datasets import fashion_mnist
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from lenet_fashion import accuracy  # noqa: E402  (the convnet lessons' accuracy loop)
 
 FASHION_CLASSES = ("t-shirt_top", "trouser", "pullover", "dress", "coat",
                    "sandal", "shirt", "sneaker", "bag", "ankle_boot")
@@ -140,14 +144,6 @@ def augmentation(seed):
         T.RandomTranslation(0.1, seed=seed + 2),
         T.RandomZoom(0.1, seed=seed + 3),
     ])
-
-
-def accuracy(model, images, labels, batch_size=500):
-    model.eval()
-    with glassnet.no_grad():
-        predicted = np.concatenate([model(glassnet.tensor(images[i:i + batch_size])).numpy().argmax(axis=1)
-                                    for i in range(0, len(images), batch_size)])
-    return float((predicted == labels).mean())
 
 
 def train(model, train, validation, epochs, lr, batch_size, transform, seed, label):

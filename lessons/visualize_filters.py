@@ -46,6 +46,7 @@ Run:  python lessons/visualize_filters.py [--out DIR] [--epochs 2] [--train-size
 """
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
@@ -54,17 +55,11 @@ import numpy as np
 import glassnet
 from glassnet import nn, optim
 from glassnet.data import DataLoader, TensorDataset
-from glassnet.data.datasets import mnist
 
-
-def load_data(train_size=None):
-    """Images as float32 (N, 1, 28, 28) in [0, 1], labels as int64; optionally the first ``train_size``."""
-    (x_train, y_train), (x_test, y_test) = mnist.load_data()
-    if train_size is not None:
-        x_train, y_train = x_train[:train_size], y_train[:train_size]
-    scale = np.float32(1 / 255)
-    return ((x_train[:, None].astype(np.float32) * scale, y_train.astype(np.int64)),
-            (x_test[:, None].astype(np.float32) * scale, y_test.astype(np.int64)))
+# The data and the accuracy loop are the other convnet lessons' own.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from lenet_fashion import accuracy  # noqa: E402
+from mnist_convnet import load_data  # noqa: E402
 
 
 def build_model():
@@ -74,14 +69,6 @@ def build_model():
         nn.Flatten(),
         nn.Linear(32 * 4 * 4, 10),
     )
-
-
-def accuracy(model, images, labels, batch_size=1000):
-    model.eval()
-    with glassnet.no_grad():
-        predicted = np.concatenate([model(glassnet.tensor(images[i:i + batch_size])).numpy().argmax(axis=1)
-                                    for i in range(0, len(images), batch_size)])
-    return float((predicted == labels).mean())
 
 
 def neighbour_correlation(filters):

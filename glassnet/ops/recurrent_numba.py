@@ -13,6 +13,7 @@ the NumPy kernel, exact to float64.  Without numba, or with
 ``GLASSNET_NUMBA=0``, nothing here is used.
 """
 
+import functools
 import os
 
 import numpy as np
@@ -211,6 +212,7 @@ class FusedGRUKernel(GRUKernel):
         return (direct,)
 
 
+@functools.cache
 def _flush_below(dtype):
     """Half the grid step of ``recurrent._flush_``: what that rounding sends to zero."""
     info = np.finfo(dtype)
