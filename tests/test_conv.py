@@ -182,10 +182,10 @@ def test_conv_gradgradcheck(case, two_strategies):
     check_gradgradcheck(case)
 
 
-@pytest.mark.parametrize("block_bytes", [1, 10**9], ids=["one-row-or-sample-blocks", "one-block"])
+@pytest.mark.parametrize("block_bytes", [1, 10**9], ids=["one-sample-blocks", "one-block"])
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_conv_without_weight_gradient_streams_the_same_result(case, two_strategies, block_bytes, monkeypatch):
-    """Under no_grad (and for a frozen weight) the im2col matrix is built block by block."""
+    """Under no_grad (and for a frozen weight): row windows (few channels), sample blocks (channels last)."""
     monkeypatch.setattr(C, "STREAM_BLOCK_BYTES", block_bytes)
     arrays = _arrays(case)
     want = case.fn(torch, *[torch.tensor(a) for a in arrays])

@@ -8,6 +8,7 @@ They hold modules in their ``_modules`` registry under string keys ("0",
 import operator
 from collections import OrderedDict
 
+from .fusion import run_sequence
 from .module import Module
 
 
@@ -69,9 +70,8 @@ class Sequential(_ModuleSequence):
                 self.add_module(str(i), _check_module(module, "Sequential"))
 
     def forward(self, input):  # noqa: A002 - PyTorch's name
-        for module in self._modules.values():
-            input = module(input)
-        return input
+        # Under no_grad some runs of layers are computed as one step (nn/fusion.py).
+        return run_sequence(list(self._modules.values()), input)
 
     def __getitem__(self, i):
         items = list(self._modules.items())

@@ -22,6 +22,7 @@ from ..autograd.function import Function, first_order
 from ..autograd.grad_mode import _State
 from . import reduce as R
 from ._util import constant as _const
+from .conv_rows import conv_rows
 from .shape import squeeze, unsqueeze
 from .windows import im2col_chwn, im2col_nhwc, make_geometry, padded, pair, window_slices
 
@@ -34,19 +35,19 @@ GATHER_UP_TO = 1.0
 # a weight-gradient product whose inner dimension (N * Ho * Wo) is this many times longer
 # than its output's larger side is summed over chunks: OpenBLAS is slow on that shape.
 LONG_INNER = 2048
-# A convolution whose weight gradient will not be asked for (inference, a frozen layer) builds
-# its im2col matrix in blocks of about this many bytes, each multiplied while still in cache.
+# A channels-last convolution whose weight gradient will not be asked for (inference, a frozen
+# layer) builds its im2col matrix in blocks of about this many bytes, each multiplied in cache.
 STREAM_BLOCK_BYTES = 3 * 2**20
 
 
 # ---------------------------------------------------------------- NumPy kernels
-def _channels_last(channels, groups):
+def channels_last(channels, groups):
     return groups == 1 and channels >= CHANNELS_LAST_FROM
 
 
 def im2col(x, geom, groups):
     """The im2col matrix of ``x`` in the layout that suits its channel count."""
-    if _channels_last(x.shape[1], groups):
+    if channels_last(x.shape[1], groups):
         return im2col_nhwc(padded(x, geom.pads, "nhwc", geom.spacing), geom)
     return im2col_chwn(padded(x, geom.pads, "chwn", geom.spacing), geom)
 
@@ -55,7 +56,7 @@ def conv_arrays(x, w, geom, groups, bias=None):
     """B(x, w) + bias as an (N, O, Ho, Wo) array (a transposed view), and the im2col matrix."""
     n, o, (ho, wo) = x.shape[0], w.shape[0], geom.out_size
     cols = im2col(x, geom, groups)
-    if _channels_last(x.shape[1], groups):
+    if channels_last(x.shape[1], groups):
         # (positions x channels) @ (channels x out): the orientation OpenBLAS runs fastest.
         y = cols @ w.transpose(2, 3, 1, 0).reshape(-1, o)
         if bias is not None:
@@ -69,38 +70,25 @@ def conv_arrays(x, w, geom, groups, bias=None):
 
 
 def conv_streamed(x, w, geom, groups, bias=None):
-    """``conv_arrays``'s result without its im2col matrix, built and used one block at a time.
+    """``conv_arrays``'s result without its whole im2col matrix, for when no weight gradient is due.
 
-    Blocks are whole output rows (few channels, batch innermost) or whole
-    samples (channels last), so each product writes straight into its slice
-    of the output.  On LeNet's first layer, measured alone, this is about
-    20 % faster than the one 80 MB matrix (docs/conv_performance.md).
+    With few channels, one product per output row over row windows shared
+    by the rows that overlap (``conv_rows``).  With channels last, blocks of
+    whole samples built into one matrix at a time, each product written
+    straight into its slice of the output.
     """
+    if not channels_last(x.shape[1], groups):
+        return conv_rows(x, w, geom, groups, bias)
     n, o, (ho, wo) = x.shape[0], w.shape[0], geom.out_size
-    taps = w[0].size * groups
-    last = _channels_last(x.shape[1], groups)
-    if last:
-        xp, per_block = padded(x, geom.pads, "nhwc", geom.spacing), ho * wo
-        out, w2 = np.empty((n, ho, wo, o), x.dtype), w.transpose(2, 3, 1, 0).reshape(-1, o)
-    else:
-        xp, per_block = padded(x, geom.pads, "chwn", geom.spacing), wo * n
-        out, w2 = np.empty((o, ho, wo, n), x.dtype), w.reshape(groups, o // groups, -1)
-    span = len(out) if last else ho
-    step = max(1, STREAM_BLOCK_BYTES // (taps * per_block * x.itemsize))
-    buffer = None if last else np.empty(taps * step * per_block, x.dtype)
-    for start in range(0, span, step):
-        end = min(start + step, span)
-        if last:
-            block = out[start:end].reshape(-1, o)
-            np.matmul(im2col_nhwc(xp[start:end], geom), w2, out=block)
-        else:
-            cols = im2col_chwn(xp, geom, rows=(start, end), buffer=buffer)
-            block = out[:, start:end].reshape(groups, o // groups, -1)
-            np.matmul(w2, cols.reshape(groups, -1, cols.shape[1]), out=block)
-            block = block.reshape(o, -1)
+    xp, w2 = padded(x, geom.pads, "nhwc", geom.spacing), w.transpose(2, 3, 1, 0).reshape(-1, o)
+    out = np.empty((n, ho, wo, o), x.dtype)
+    step = max(1, STREAM_BLOCK_BYTES // (w[0].size * ho * wo * x.itemsize))
+    for start in range(0, n, step):
+        block = out[start : start + step].reshape(-1, o)
+        np.matmul(im2col_nhwc(xp[start : start + step], geom), w2, out=block)
         if bias is not None:  # while the block is still in cache
-            block += bias if last else bias[:, None]
-    return out.transpose(0, 3, 1, 2) if last else out.transpose(3, 0, 1, 2)
+            block += bias
+    return out.transpose(0, 3, 1, 2)
 
 
 def _flipped(w, groups):
@@ -152,7 +140,7 @@ def _long_matmul(a, b):
 def weight_grad_from_cols(cols, g, w_shape, groups):
     """dB/dw^T g from the forward's im2col matrix of x."""
     o, cg, kh, kw = w_shape
-    if _channels_last(cg * groups, groups):
+    if channels_last(cg * groups, groups):
         g2 = g.transpose(0, 2, 3, 1).reshape(-1, o)  # (positions, O)
         gw = _long_matmul(cols.T, g2)  # (kh * kw * C, O)
         return np.ascontiguousarray(gw.reshape(kh, kw, cg, o).transpose(3, 2, 0, 1))
@@ -221,7 +209,7 @@ class Conv2dWeightGrad(Function):
 
 
 # -------------------------------------------------------------- the functions
-def _check(name, x, weight, bias, groups, spatial):
+def check_conv_args(name, x, weight, bias, groups, spatial):
     dims = "(N, C, L) or 2-D (C, L)" if spatial == 1 else "(N, C, H, W) or 3-D (C, H, W)"
     if x.ndim != spatial + 2:
         raise RuntimeError(f"{name}: expected a {spatial + 2}-D input {dims}, got shape {tuple(x.shape)}")
@@ -266,11 +254,16 @@ def _pads(name, padding, kernel, stride, dilation):
     return ((ph, ph), (pw, pw))
 
 
-def _conv(name, input, weight, bias, stride, padding, dilation, groups):  # noqa: A002
+def conv_geometry(name, input, weight, stride, padding, dilation):  # noqa: A002
+    """The windows of a convolution of ``input`` by ``weight``, from the user's arguments."""
     kernel, stride = weight.shape[2:], pair(stride, name, "stride")
     dilation = pair(dilation, name, "dilation")
     pads = _pads(name, padding, kernel, stride, dilation)
-    geom = make_geometry(name, input.shape[2:], kernel, stride, dilation, pads)
+    return make_geometry(name, input.shape[2:], kernel, stride, dilation, pads)
+
+
+def _conv(name, input, weight, bias, stride, padding, dilation, groups):  # noqa: A002
+    geom = conv_geometry(name, input, weight, stride, padding, dilation)
     args = (input, weight) if bias is None else (input, weight, bias)
     keep_cols = _State.enabled and weight.requires_grad
     return Conv2d.apply(*args, geom=geom, groups=groups, keep_cols=keep_cols)
@@ -284,7 +277,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """
     if input.ndim == 3:
         return squeeze(conv2d(unsqueeze(input, 0), weight, bias, stride, padding, dilation, groups), 0)
-    _check("conv2d", input, weight, bias, groups, 2)
+    check_conv_args("conv2d", input, weight, bias, groups, 2)
     return _conv("conv2d", input, weight, bias, stride, padding, dilation, groups)
 
 
@@ -300,7 +293,7 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """1-D convolution of (N, C, L) or (C, L) input: a 2-D one over a height of 1."""
     if input.ndim == 2:
         return squeeze(conv1d(unsqueeze(input, 0), weight, bias, stride, padding, dilation, groups), 0)
-    _check("conv1d", input, weight, bias, groups, 1)
+    check_conv_args("conv1d", input, weight, bias, groups, 1)
     if not isinstance(padding, str):
         padding = (0, _one(padding, "padding"))
     y = _conv("conv1d", unsqueeze(input, 2), unsqueeze(weight, 2), bias, (1, _one(stride, "stride")),

@@ -137,21 +137,14 @@ def padded(x, pads, layout, spacing=(1, 1), fill=0):
     return buf
 
 
-def im2col_chwn(xp, geom, rows=None, buffer=None):
-    """(C * kh * kw, Ho * Wo * N) from a padded (C, Hp, Wp, N) buffer: one slice copy per offset.
-
-    ``rows=(start, end)`` gives only the columns of output rows start..end-1,
-    written into the front of ``buffer`` (a flat array) when one is given.
-    """
+def im2col_chwn(xp, geom):
+    """(C * kh * kw, Ho * Wo * N) from a padded (C, Hp, Wp, N) buffer: one slice copy per offset."""
     c, n = xp.shape[0], xp.shape[3]
-    (kh, kw), (ho, wo), sh = geom.kernel, geom.out_size, geom.stride[0]
-    start, end = rows or (0, ho)
-    shape = (c, kh * kw, end - start, wo, n)
-    cols = np.empty(shape, xp.dtype) if buffer is None else buffer[: math.prod(shape)].reshape(shape)
-    for q, (window_rows, columns) in enumerate(window_slices(geom)):
-        first = window_rows.start + start * sh
-        cols[:, q] = xp[:, first : first + (end - start - 1) * sh + 1 : sh, columns]
-    return cols.reshape(c * kh * kw, (end - start) * wo * n)
+    (kh, kw), (ho, wo) = geom.kernel, geom.out_size
+    cols = np.empty((c, kh * kw, ho, wo, n), xp.dtype)
+    for q, (rows, columns) in enumerate(window_slices(geom)):
+        cols[:, q] = xp[:, rows, columns]
+    return cols.reshape(c * kh * kw, ho * wo * n)
 
 
 def im2col_nhwc(xp, geom):
