@@ -42,7 +42,7 @@ def _run_both(ours, theirs, x):
 
 
 BLOCKS = [
-    # (in, out, conv kwargs, pool kwargs, input (H, W)); out <= 8 with a 2x2 pool takes the tiles
+    # (in, out, conv kwargs, pool kwargs, input (H, W)); in * kh * kw <= 32 and a 2x2 pool: tiles
     (1, 6, {"kernel_size": 5, "padding": 2}, {"kernel_size": 2}, (28, 28)),       # LeNet's first block
     (6, 16, {"kernel_size": 5}, {"kernel_size": 2}, (14, 14)),                    # LeNet's second
     (3, 4, {"kernel_size": 3}, {"kernel_size": 2}, (9, 8)),                       # odd output: floor
@@ -76,7 +76,7 @@ def test_fused_block_matches_torch(block, relu_first, dtype):
 @pytest.mark.parametrize("block", BLOCKS, ids=[str(i) for i in range(len(BLOCKS))])
 def test_reordering_is_exact_where_nothing_is_tiled(block, monkeypatch):
     """Pool, then bias and ReLU: the same numbers, bit for bit, as the layers one by one."""
-    monkeypatch.setattr(R, "TILED_UP_TO_OUT", 0)
+    monkeypatch.setattr(R, "TILED_UP_TO_TAPS", 0)
     in_ch, out_ch, conv_kw, pool_kw, size = block
     ours, _ = _pair(in_ch, out_ch, conv_kw, pool_kw)
     x = gn.tensor(np.random.default_rng(2).standard_normal((2, in_ch, *size)).astype(np.float32))
@@ -172,6 +172,11 @@ def test_which_blocks_take_which_path(monkeypatch):
     with gn.no_grad():
         model(x)
     assert calls == ["fused", "tiled", "fused"]
+    calls.clear()
+    with gn.no_grad():
+        nn.Sequential(model[0], model[2], model[1])(x)  # the pool before the ReLU
+        nn.Sequential(model[0], model[1], nn.Identity(), model[2])(x)  # not adjacent: not fused
+    assert calls == ["fused", "tiled"]
     calls.clear()
     model(x)
     assert calls == []

@@ -1,15 +1,17 @@
 """Inference fusion: ``Sequential`` runs Conv2d, ReLU, MaxPool2d as one step when no graph is kept.
 
+(The ReLU may also come after the pool: it is the same function.)
+
 Max pooling commutes with adding a per-channel bias and with ReLU: both are
 nondecreasing functions, and so is their float rounding, so
 ``max_pool(relu(a + b)) == relu(max_pool(a) + b)`` bit for bit, NaN
 included.  Pooling first does the bias add and the ReLU on a tensor 4x
-smaller (for a 2x2 pool).  And when the convolution has few output channels
+smaller (for a 2x2 pool).  And when the convolution's windows are small
 and the pool is 2x2 with stride 2, the convolution is computed in 2x2 tiles
 of outputs (``ops/conv_rows.py``) that are exactly the pooling windows, so
-the full-size convolution output is never laid out at all.  LeNet-5
-inference at batch 1024: its first block went from about 27 to 15 ms
-(docs/conv_performance.md).
+the full-size convolution output is never laid out at all.  LeNet-5's first
+block at batch 1024: 21 ms with row windows and a separate pool, 13 ms
+tiled (docs/conv_performance.md).
 
 Only under ``no_grad`` (nothing to differentiate, so no graph to keep) and
 only for the library's own layer classes, never subclasses, whose
@@ -31,12 +33,13 @@ from .pool import MaxPool2d
 enabled = True
 
 
-def _fusable(modules):
-    if len(modules) < 3:
-        return False
-    conv, relu, pool = modules[:3]
-    return (type(conv) is Conv2d and type(relu) is ReLU and type(pool) is MaxPool2d
-            and not pool.return_indices)
+def _fused_pool(modules):
+    """The MaxPool2d of a fusable run at the head of ``modules`` (conv, ReLU, pool in either order)."""
+    if len(modules) < 3 or type(modules[0]) is not Conv2d:
+        return None
+    kinds = {type(m) for m in modules[1:3]}
+    pool = modules[1] if type(modules[1]) is MaxPool2d else modules[2]
+    return pool if kinds == {ReLU, MaxPool2d} and not pool.return_indices else None
 
 
 def run_sequence(modules, x):
@@ -47,8 +50,9 @@ def run_sequence(modules, x):
         return x
     i = 0
     while i < len(modules):
-        if x.ndim == 4 and _fusable(modules[i:]):
-            x, i = conv_relu_max_pool(modules[i], modules[i + 2], x), i + 3
+        pool = _fused_pool(modules[i:]) if x.ndim == 4 else None
+        if pool is not None:
+            x, i = conv_relu_max_pool(modules[i], pool, x), i + 3
         else:
             x, i = modules[i](x), i + 1
     return x

@@ -16,11 +16,11 @@ For the few-channel (C, H, W, N) layout only: with channels last, the
 channels are the inner dimension of each window and a slab of rows is not
 one matrix.  Nothing here keeps what a weight gradient would need.
 
-**Tiles.**  With few output channels (LeNet's first layer: 1 -> 6) each
-product does only ``O`` multiply-adds per number it reads.  When a 2x2 max
-pool follows, ``conv_max_pool_tiled`` multiplies per 2x2 tile of outputs:
-the windows are the patches under whole tiles (6x6 numbers per channel for
-a 5x5 kernel, 9 per output instead of 25) and the weight holds the kernel
+**Tiles.**  With small windows (LeNet's first layer: 1 channel, 5x5) each
+product does few multiply-adds per number it reads.  When a 2x2 max pool
+follows, ``conv_max_pool_tiled`` multiplies per 2x2 tile of outputs: the
+windows are the patches under whole tiles (6x6 numbers per channel for a
+5x5 kernel, 9 per output instead of 25) and the weight holds the kernel
 once per output of the tile, zeros elsewhere.  That multiplies some zeros
 (1.44x the useful work for a 5x5 kernel) but reads far fewer numbers, and
 each product's four tile positions come out as four slabs whose maximum is
@@ -31,9 +31,10 @@ import numpy as np
 
 from .windows import padded
 
-# With this many output channels or fewer, a convolution followed by a 2x2 max pool is
-# computed per 2x2 tile (measured at batch 1024, docs/conv_performance.md).
-TILED_UP_TO_OUT = 8
+# A convolution followed by a 2x2 max pool is computed per 2x2 tile when its windows hold at
+# most this many numbers (C * kh * kw): then the plain product is bound by memory, whatever the
+# output channels (measured with 1, 3 and 6 input channels, docs/conv_performance.md).
+TILED_UP_TO_TAPS = 32
 TILE = (2, 2)
 
 
@@ -77,7 +78,7 @@ def tiles_suit(x, w, geom, groups):
     finite number).  A NaN is harmless here: it reaches only outputs of its
     own tile, which the pool merges anyway.
     """
-    return (groups == 1 and w.shape[0] <= TILED_UP_TO_OUT and geom.stride == (1, 1)
+    return (groups == 1 and w[0].size <= TILED_UP_TO_TAPS and geom.stride == (1, 1)
             and geom.dilation == (1, 1) and geom.spacing == (1, 1) and bool(np.isfinite(x.sum())))
 
 
