@@ -95,6 +95,8 @@ STRATEGIES = {
     "nhwc-gather-direct": (1, math.inf, 10**9),
     "chwn-gather-direct": (10**9, math.inf, 10**9),
     "nhwc-scatter-chunked": (1, 0.0, 1),
+    # 1 or 2 channels in, 3 or more out: a few-channel im2col whose output has its channels innermost
+    "chwn-to-nhwc-gather-chunked": (3, 1.0, 1),
 }
 
 
@@ -106,7 +108,7 @@ def strategy(request, monkeypatch):
     return request.param
 
 
-@pytest.fixture(params=["chwn-scatter-chunked", "nhwc-gather-direct"])
+@pytest.fixture(params=["chwn-scatter-chunked", "nhwc-gather-direct", "chwn-to-nhwc-gather-chunked"])
 def two_strategies(request, monkeypatch):
     for name, value in zip(["CHANNELS_LAST_FROM", "GATHER_UP_TO", "LONG_INNER"], STRATEGIES[request.param]):
         monkeypatch.setattr(C, name, value)
@@ -206,7 +208,8 @@ def test_default_thresholds_on_lenet_and_vgg_shapes():
     """The production choice of path on realistic shapes (chunked weight gradient included)."""
     rng = np.random.default_rng(0)
     for x_shape, w_shape, pad in [((8, 1, 28, 28), (6, 1, 5, 5), 2), ((8, 6, 14, 14), (16, 6, 5, 5), 0),
-                                  ((2, 64, 8, 8), (64, 64, 3, 3), 1), ((2, 64, 8, 8), (128, 64, 3, 3), 1)]:
+                                  ((2, 64, 8, 8), (64, 64, 3, 3), 1), ((2, 64, 8, 8), (128, 64, 3, 3), 1),
+                                  ((2, 3, 8, 8), (64, 3, 3, 3), 1)]:
         x, w = (rng.standard_normal(shape).astype(np.float32) for shape in (x_shape, w_shape))
         ours = [gn.tensor(a, requires_grad=True) for a in (x, w)]
         theirs = [torch.tensor(a, requires_grad=True) for a in (x, w)]
@@ -217,6 +220,23 @@ def test_default_thresholds_on_lenet_and_vgg_shapes():
         ty.backward(torch.tensor(up))
         for a, t in zip(ours, theirs):
             np.testing.assert_allclose(a.grad.data, t.grad.numpy(), rtol=1e-4, atol=2e-3)
+
+
+def test_weight_gradient_whatever_the_layout_of_the_output_gradient():
+    """A few-channel im2col meets g laid out channels-last (VGG's first layer) or batch-last."""
+    rng = np.random.default_rng(1)
+    x, w = rng.standard_normal((3, 3, 9, 8)), rng.standard_normal((40, 3, 3, 3))
+    geom = C.conv_geometry("conv2d", x, w, 1, 1, 1)
+    y, cols = C.conv_arrays(x, w, geom, 1)
+    assert y.strides[1] == min(y.strides)  # 40 channels out: innermost
+    tx, tw = torch.tensor(x), torch.tensor(w, requires_grad=True)
+    np.testing.assert_allclose(y, torch.nn.functional.conv2d(tx, tw, padding=1).detach().numpy(), rtol=1e-10)
+    g = rng.standard_normal(y.shape)
+    torch.nn.functional.conv2d(tx, tw, padding=1).backward(torch.tensor(g))
+    for order in [(0, 2, 3, 1), (1, 2, 3, 0), (0, 1, 2, 3)]:
+        laid_out = np.ascontiguousarray(g.transpose(order)).transpose(np.argsort(order))
+        got = C.weight_grad_from_cols(cols, laid_out, w.shape, 1)
+        np.testing.assert_allclose(got, tw.grad.numpy(), rtol=1e-10, err_msg=f"g in memory order {order}")
 
 
 # ------------------------------------------------------------------ errors

@@ -62,6 +62,14 @@ def conv_arrays(x, w, geom, groups, bias=None):
         if bias is not None:
             y += bias
         return y.reshape(n, ho, wo, o).transpose(0, 3, 1, 2), cols
+    if channels_last(o, groups):
+        # Many output channels: the next layer takes them channels last, so they come out
+        # innermost, (Ho, Wo, N, O); a (C, H, W, N) output would cost that layer a transposing
+        # copy, and its gradient one more on the way back.
+        y = np.matmul(cols.T, w.reshape(o, -1).T)
+        if bias is not None:
+            y += bias
+        return y.reshape(ho, wo, n, o).transpose(2, 3, 0, 1), cols
     y = np.matmul(w.reshape(groups, o // groups, -1), cols.reshape(groups, -1, cols.shape[1]))
     y = y.reshape(o, ho, wo, n)
     if bias is not None:
@@ -144,6 +152,10 @@ def weight_grad_from_cols(cols, g, w_shape, groups):
         g2 = g.transpose(0, 2, 3, 1).reshape(-1, o)  # (positions, O)
         gw = _long_matmul(cols.T, g2)  # (kh * kw * C, O)
         return np.ascontiguousarray(gw.reshape(kh, kw, cg, o).transpose(3, 2, 0, 1))
+    if groups == 1 and g.strides[1] == min(g.strides):
+        # g has its channels innermost (see conv_arrays): (K, positions) @ (positions, O).
+        gw = _long_matmul(cols, g.transpose(2, 3, 0, 1).reshape(-1, o))
+        return np.ascontiguousarray(gw.T).reshape(w_shape)
     g2 = g.transpose(1, 2, 3, 0).reshape(groups, o // groups, -1)
     stacked = cols.reshape(groups, -1, cols.shape[1])
     return _long_matmul(g2, stacked.transpose(0, 2, 1)).reshape(w_shape)
