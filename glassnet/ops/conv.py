@@ -86,7 +86,7 @@ def conv_streamed(x, w, geom, groups, bias=None):
     straight into its slice of the output.
     """
     if not channels_last(x.shape[1], groups):
-        return conv_rows(x, w, geom, groups, bias)
+        return conv_rows(x, w, geom, groups, bias, channels_innermost=channels_last(w.shape[0], groups))
     n, o, (ho, wo) = x.shape[0], w.shape[0], geom.out_size
     xp, w2 = padded(x, geom.pads, "nhwc", geom.spacing), w.transpose(2, 3, 1, 0).reshape(-1, o)
     out = np.empty((n, ho, wo, o), x.dtype)

@@ -50,8 +50,12 @@ def row_windows(xp, offsets, step, count):
     return rows
 
 
-def conv_rows(x, w, geom, groups, bias=None):
-    """B(x, w) + bias as an (N, O, Ho, Wo) view of an (O, Ho, Wo, N) array, one product per row."""
+def conv_rows(x, w, geom, groups, bias=None, channels_innermost=False):
+    """B(x, w) + bias as an (N, O, Ho, Wo) view of an (O, Ho, Wo, N) array, one product per row.
+
+    ``channels_innermost`` (one group only) lays the output out as (Ho, Wo, N, O)
+    instead, for a next layer that takes its input channels last.
+    """
     (kh, kw), (sh, sw), (dh, dw), (ho, wo) = geom.kernel, geom.stride, geom.dilation, geom.out_size
     xp = padded(x, geom.pads, "chwn", geom.spacing)
     c, n, o = xp.shape[0], xp.shape[3], w.shape[0]
@@ -59,15 +63,21 @@ def conv_rows(x, w, geom, groups, bias=None):
     # Inner dimension ordered (kernel row, channel, kernel column), as in a slab of `rows`.
     w2 = w.reshape(groups, o // groups, c // groups, kh, kw).transpose(0, 1, 3, 2, 4)
     w2 = w2.reshape(groups, o // groups, -1)
-    out = np.empty((o, ho, wo, n), x.dtype)
+    out = np.empty((ho, wo, n, o) if channels_innermost else (o, ho, wo, n), x.dtype)
     for r in range(ho):
         slab = rows[r * sh : r * sh + (kh - 1) * dh + 1 : dh]  # a copy only where dilated or grouped
         slab = slab.reshape(kh, groups, -1, wo * n).transpose(1, 0, 2, 3).reshape(groups, -1, wo * n)
+        if channels_innermost:
+            block = out[r].reshape(wo * n, o)
+            np.matmul(slab[0].T, w2[0].T, out=block)
+            if bias is not None:
+                block += bias
+            continue
         block = out[:, r].reshape(groups, o // groups, wo * n)
         np.matmul(w2, slab, out=block)
         if bias is not None:
             block += bias.reshape(groups, o // groups, 1)
-    return out.transpose(3, 0, 1, 2)
+    return out.transpose(2, 3, 0, 1) if channels_innermost else out.transpose(3, 0, 1, 2)
 
 
 def tiles_suit(x, w, geom, groups):
