@@ -12,7 +12,9 @@ slice copy per kernel offset, each moving runs of ``Wo * N`` contiguous
 numbers however small the image; with many channels, channels-last
 ``(N, H, W, C)`` through ``sliding_window_view``, whose copy moves runs of
 C.  A convolution's output keeps its im2col layout (returned as an
-(N, C, H, W) view), so the next layer of the same kind needs no transpose.
+(N, C, H, W) view), so the next layer of the same kind needs no transpose;
+a few-channel layer with many output channels puts them innermost, as the
+channels-last layer after it wants.
 """
 
 import math
