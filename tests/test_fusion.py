@@ -178,5 +178,9 @@ def test_which_blocks_take_which_path(monkeypatch):
         nn.Sequential(model[0], model[1], nn.Identity(), model[2])(x)  # not adjacent: not fused
     assert calls == ["fused", "tiled"]
     calls.clear()
+    with gn.no_grad():  # small windows but 64 outputs: fused, not tiled
+        nn.Sequential(nn.Conv2d(3, 64, 3), nn.ReLU(), nn.MaxPool2d(2))(gn.randn(2, 3, 10, 10))
+    assert calls == ["fused"]
+    calls.clear()
     model(x)
     assert calls == []

@@ -32,9 +32,11 @@ import numpy as np
 from .windows import padded
 
 # A convolution followed by a 2x2 max pool is computed per 2x2 tile when its windows hold at
-# most this many numbers (C * kh * kw): then the plain product is bound by memory, whatever the
-# output channels (measured with 1, 3 and 6 input channels, docs/conv_performance.md).
+# most this many numbers (C * kh * kw), so that the plain product is bound by memory, and it has
+# at most this many output channels (measured with 1, 3 and 6 input channels and 6 to 128
+# outputs, docs/conv_performance.md).
 TILED_UP_TO_TAPS = 32
+TILED_UP_TO_OUT = 32
 TILE = (2, 2)
 
 
@@ -88,7 +90,8 @@ def tiles_suit(x, w, geom, groups):
     finite number).  A NaN is harmless here: it reaches only outputs of its
     own tile, which the pool merges anyway.
     """
-    return (groups == 1 and w[0].size <= TILED_UP_TO_TAPS and geom.stride == (1, 1)
+    return (groups == 1 and w[0].size <= TILED_UP_TO_TAPS and len(w) <= TILED_UP_TO_OUT
+            and geom.stride == (1, 1)
             and geom.dilation == (1, 1) and geom.spacing == (1, 1) and bool(np.isfinite(x.sum())))
 
 
