@@ -9,7 +9,7 @@ kernel column), output row r's im2col matrix is then the slab of kh rows
 starting at ``r * stride``: contiguous, a ``(kh * C * kw, Wo * N)`` matrix
 without any copy.  One product per output row, each into its slice of the
 output, the bias added while that slice is in cache.  LeNet at batch 1024:
-the second convolution 17.2 -> 12.5 ms, the first 21.2 -> 15.4 ms
+the second convolution 17.2 -> 12.5 ms, the first 24 -> 15.4 ms
 (docs/conv_performance.md).
 
 For the few-channel (C, H, W, N) layout only: with channels last, the
@@ -91,8 +91,7 @@ def tiles_suit(x, w, geom, groups):
     own tile, which the pool merges anyway.
     """
     return (groups == 1 and w[0].size <= TILED_UP_TO_TAPS and len(w) <= TILED_UP_TO_OUT
-            and geom.stride == (1, 1)
-            and geom.dilation == (1, 1) and geom.spacing == (1, 1) and bool(np.isfinite(x.sum())))
+            and geom.stride == geom.dilation == geom.spacing == (1, 1) and bool(np.isfinite(x.sum())))
 
 
 def tiled_weight(w, tile):
