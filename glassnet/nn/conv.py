@@ -150,7 +150,6 @@ class ConvTranspose2d(_ConvNd):
                                 self.output_padding, self.groups, self.dilation)
 
 
-
 class LazyConv2d(Conv2d):
     """A Conv2d that learns ``in_channels`` from its first input (Keras' ``Conv2D(filters, k)``).
 
