@@ -12,6 +12,7 @@ own worker process, interleaved (see harness.py):
 Run from the repository root:
 
     python benchmarks/cnn_step.py [--threads 2] [--rounds 9] [--workers 3] [--only lenet_train]
+        [--baseline ../other-checkout]
 """
 
 import argparse
@@ -20,7 +21,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import compare, report  # noqa: E402
+from harness import compare, report, with_baseline  # noqa: E402
 
 WORKLOADS = {
     "lenet_train": ("lenet", (128, 1, 28, 28), True, 10),
@@ -136,12 +137,14 @@ def main():
     parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--only", nargs="*", default=list(WORKLOADS), choices=list(WORKLOADS))
     parser.add_argument("--workers", type=int, default=3, help="processes per implementation, in turn")
+    parser.add_argument("--baseline", metavar="DIR", help="also time glassnet from this checkout (A/B)")
     args = parser.parse_args()
     for workload in args.only:
         reps = WORKLOADS[workload][3]
         names = [f"glassnet:{workload}", f"pytorch:{workload}"]
         if workload == "lenet_infer":  # the hand-written NumPy reference exists for inference
             names.append(f"numpy:{workload}")
+        names = with_baseline(names, args.baseline)
         samples = compare("cnn_step:make", names, rounds=args.rounds, reps=reps, warmup=2,
                           threads=args.threads, workers=args.workers)
         report(f"{workload}, {args.threads} threads", samples, baseline=f"pytorch:{workload}")

@@ -5,11 +5,16 @@ PyTorch's thread pool never compete inside one process), built once, then
 the parent asks the workers in turn (A B C A B C ...) for a round of timed
 repetitions.  Interleaving spreads the machine's slow drifts over all
 contenders alike; medians and ratios are what we report.
+
+A name ``glassnet...@DIR`` runs the ``glassnet...`` workload on the package found
+in the checkout ``DIR`` (another branch or an older commit), for A/B timing
+of a change in the same run (``--baseline DIR`` in the scripts).
 """
 
 import multiprocessing as mp
 import os
 import statistics
+import sys
 import time
 
 
@@ -17,9 +22,12 @@ def _worker(conn, factory_path, name, threads):
     module_name, func_name = factory_path.split(":")
     import importlib
 
+    workload, _, checkout = name.partition("@")
+    if checkout:  # glassnet@DIR: that checkout's package before any other
+        sys.path.insert(0, os.path.abspath(checkout))
     try:
         factory = getattr(importlib.import_module(module_name), func_name)
-        step = factory(name, threads)
+        step = factory(workload, threads)
     except Exception as error:  # the parent says what went wrong, then stops
         conn.send(f"{name}: {type(error).__name__}: {error}")
         return
@@ -101,3 +109,12 @@ def report(title, samples, baseline, unit_scale=1e3, unit="ms"):
         rows[name] = (med, med / base)
         print(f"| {name} | {med * unit_scale:.3f} | {med / base:.2f} |")
     return rows
+
+
+def with_baseline(names, checkout):
+    """``names`` plus, for each glassnet name, ``name@checkout`` when a baseline checkout is given."""
+    if not checkout:
+        return list(names)
+    if not os.path.isdir(os.path.join(checkout, "glassnet")):
+        raise SystemExit(f"--baseline {checkout}: no glassnet/ package in that folder")
+    return list(names) + [f"{n}@{checkout}" for n in names if n.startswith("glassnet")]

@@ -3,7 +3,7 @@
 glassnet, PyTorch eager and a hand-written NumPy version, batch 128, float32,
 interleaved in separate processes.  Run from the repository root:
 
-    python benchmarks/mlp_step.py [--threads 2] [--rounds 30] [--reps 10]
+    python benchmarks/mlp_step.py [--threads 2] [--rounds 30] [--reps 10] [--baseline ../other-checkout]
 """
 
 import argparse
@@ -13,7 +13,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import numpy as np  # noqa: E402
-from harness import compare, report  # noqa: E402
+from harness import compare, report, with_baseline  # noqa: E402
 
 SIZES = (784, 512, 256, 10)
 BATCH = 128
@@ -129,8 +129,10 @@ def main():
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--reps", type=int, default=10)
     parser.add_argument("--only", nargs="*", default=list(FACTORIES))
+    parser.add_argument("--baseline", metavar="DIR", help="also time glassnet from this checkout (A/B)")
     args = parser.parse_args()
-    samples = compare("mlp_step:make", args.only, args.rounds, args.reps, threads=args.threads)
+    names = with_baseline(args.only, args.baseline)
+    samples = compare("mlp_step:make", names, args.rounds, args.reps, threads=args.threads)
     rows = report(
         f"MLP 784-512-256-10 training step, batch {BATCH}, float32, {args.threads} threads",
         samples, baseline="pytorch" if "pytorch" in samples else args.only[0],

@@ -10,9 +10,10 @@ from .creation import (
     tensor, zeros, zeros_like,
 )
 from .ops.math import (
-    abs, add, clamp, cos, div, exp, log, maximum, minimum, mul, neg, pow, relu, sigmoid,
-    sign, sin, sqrt, sub, tanh, where,
+    abs, add, clamp, cos, div, exp, log, maximum, minimum, mul, neg, pow, sign, sin, sqrt, sub,
+    where,
 )
+from .ops.activation import relu, sigmoid, tanh
 from .ops.reduce import amax, amin, argmax, argmin, logsumexp, max, mean, min, std, sum, var
 from .ops.shape import (
     broadcast_to, cat, chunk, flatten, permute, repeat, reshape, split, squeeze, stack,

@@ -6,37 +6,15 @@ this table says what it can do, with PyTorch's method names.
 
 import numpy as np
 
-from .autograd.function import Function
-from .autograd.grad_mode import _State
+from .autograd import is_recording
+from .ops import activation as A
 from .ops import linalg
 from .ops import math as M
 from .ops import reduce as R
 from .ops import shape as S
 from .ops._util import as_tensor
+from .ops.math import to
 from .tensor import Tensor
-
-
-class Cast(Function):
-    def forward(self, x):
-        self.in_dtype = x.dtype
-        return x.astype(self.dtype)
-
-    def backward(self, g):
-        return to(g, self.in_dtype)
-
-
-def to(x, dtype=None, *args, **kwargs):
-    """Convert to ``dtype``; device strings ('cpu') are accepted and ignored."""
-    if isinstance(dtype, str) and dtype == "cpu" or dtype is None:
-        dtype = kwargs.get("dtype", args[0] if args else None)
-        if dtype is None:
-            return x
-    dtype = np.dtype(dtype)
-    if dtype == x.data.dtype:
-        return x
-    if x.requires_grad and dtype.kind == "f":
-        return Cast.apply(x, dtype=dtype)
-    return Tensor._make(x.data.astype(dtype), None, 0)
 
 
 def _compare(op):
@@ -54,7 +32,7 @@ def _reflected(fn):
 def _inplace(fn, name):
     def method(self, other):
         other_t = as_tensor(other, like=self)
-        if _State.enabled and (self.requires_grad or other_t.requires_grad):
+        if is_recording(self, other_t):
             if self.is_leaf and self.requires_grad:
                 raise RuntimeError(
                     f"a leaf tensor that requires grad is used in an in-place {name}; "
@@ -78,7 +56,7 @@ def _inplace_named(fn, name):
 
     def method(self, other, *, alpha=None):
         other_t = as_tensor(other, like=self)
-        if _State.enabled and (self.requires_grad or other_t.requires_grad):
+        if is_recording(self, other_t):
             raise RuntimeError(
                 f"{name}: in-place update of a tensor that takes part in autograd; "
                 f"do it under `with glassnet.no_grad():`, or write `x = x {name[:-1]} ...`"
@@ -92,7 +70,7 @@ def _inplace_named(fn, name):
 
 
 def _setitem(self, index, value):
-    if _State.enabled and self.requires_grad:
+    if is_recording(self):
         raise RuntimeError(
             "in-place assignment into a tensor that requires grad; "
             "do it under `with glassnet.no_grad():` or on a detached tensor"
@@ -132,7 +110,7 @@ METHODS = {
     "gt": _compare(np.greater), "ge": _compare(np.greater_equal),
     # element-wise
     "exp": M.exp, "log": M.log, "sqrt": M.sqrt, "abs": M.abs, "__abs__": M.abs,
-    "sin": M.sin, "cos": M.cos, "tanh": M.tanh, "sigmoid": M.sigmoid, "relu": M.relu,
+    "sin": M.sin, "cos": M.cos, "tanh": A.tanh, "sigmoid": A.sigmoid, "relu": A.relu,
     "clamp": M.clamp, "clip": M.clamp, "maximum": M.maximum, "minimum": M.minimum,
     "sign": M.sign,
     "where": lambda self, condition, other: M.where(condition, self, other),

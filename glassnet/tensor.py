@@ -7,9 +7,6 @@ the op modules, so this file holds only what a tensor *is*.
 import numpy as np
 
 from . import backend
-from .autograd import engine
-from .autograd import function as _function
-from .autograd.grad_mode import _State
 
 
 class Tensor:
@@ -160,7 +157,9 @@ class Tensor:
                     f"backward(): gradient has shape {gradient.shape}, "
                     f"expected the tensor's shape {self.shape}"
                 )
-        engine.run_backward([self], [gradient], retain_graph, create_graph)
+        from .autograd.engine import run_backward  # the engine imports this module
+
+        run_backward([self], [gradient], retain_graph, create_graph)
 
     # ------------------------------------------------------------ in place
     def zero_(self):
@@ -222,13 +221,3 @@ def _float_formatter(data):
     width = max(len(one(v)) for v in samples)
     return {"float_kind": lambda v: one(v).rjust(width)}
 
-
-def is_grad_enabled():
-    return _State.enabled
-
-
-# The autograd modules build Tensors but cannot import this module at load
-# time (it imports them); hand them the class once it exists.
-engine.Tensor = Tensor
-_function.Tensor = Tensor
-_function._make = Tensor._make

@@ -10,6 +10,7 @@ import torch.nn.functional as TF
 import glassnet
 from glassnet.autograd import grad, gradcheck, gradgradcheck
 from glassnet.ops import activation as A
+from glassnet.ops import dropout as D
 from glassnet.ops.activation import normal_cdf_pdf
 
 # name -> (glassnet function, torch function)
@@ -139,7 +140,7 @@ def test_softmax_errors_are_clear():
 # ----------------------------------------------------------------- dropout
 def test_dropout_statistics_and_scaling():
     x = glassnet.ones(1000, 1000)
-    y = A.dropout(x, 0.3).data
+    y = D.dropout(x, 0.3).data
     kept = y != 0
     assert abs(1 - kept.mean() - 0.3) < 0.003
     np.testing.assert_allclose(y[kept], 1 / 0.7, rtol=1e-6)
@@ -148,7 +149,7 @@ def test_dropout_statistics_and_scaling():
 
 def test_dropout_backward_uses_the_same_mask():
     x = glassnet.randn(50, 40, requires_grad=True)
-    y = A.dropout(x, 0.5)
+    y = D.dropout(x, 0.5)
     y.sum().backward()
     mask = y.data / x.data
     np.testing.assert_allclose(x.grad.data, mask, rtol=1e-5)
@@ -158,31 +159,31 @@ def test_dropout_backward_uses_the_same_mask():
 def test_dropout_is_reproducible_with_manual_seed():
     x = glassnet.ones(20, 20)
     glassnet.manual_seed(123)
-    a = A.dropout(x, 0.5).data
+    a = D.dropout(x, 0.5).data
     glassnet.manual_seed(123)
-    b = A.dropout(x, 0.5).data
-    c = A.dropout(x, 0.5).data
+    b = D.dropout(x, 0.5).data
+    c = D.dropout(x, 0.5).data
     np.testing.assert_array_equal(a, b)
     assert not np.array_equal(b, c)
 
 
 def test_dropout_edge_cases():
     x = glassnet.randn(10, 10, requires_grad=True)
-    assert A.dropout(x, 0.0) is x
-    assert A.dropout(x, 0.7, training=False) is x
-    y = A.dropout(x, 1.0)
+    assert D.dropout(x, 0.0) is x
+    assert D.dropout(x, 0.7, training=False) is x
+    y = D.dropout(x, 1.0)
     assert np.all(y.data == 0) and np.all(np.isfinite(y.data))
     y.sum().backward()
     assert np.all(x.grad.data == 0)
     for bad in (-0.1, 1.5):
         with pytest.raises(ValueError, match=f"must be in \\[0, 1\\], got {bad}"):
-            A.dropout(x, bad)
+            D.dropout(x, bad)
 
 
 def test_dropout_gradcheck_with_a_fixed_mask():
     def fn(x):
         glassnet.manual_seed(5)
-        return A.dropout(x, 0.4)
+        return D.dropout(x, 0.4)
 
     x = glassnet.randn(4, 6, dtype=glassnet.float64, requires_grad=True)
     assert gradcheck(fn, [x])

@@ -13,9 +13,9 @@ import torch
 
 import glassnet as gn
 from glassnet import nn
+from glassnet.kernels import conv_rows as R
 from glassnet.nn import fusion
 from glassnet.ops import conv as C
-from glassnet.ops import conv_rows as R
 
 
 def _pair(in_ch, out_ch, conv_kw, pool_kw, relu_first=True, dtype=np.float32, seed=0):

@@ -1,4 +1,4 @@
-"""The compiled float32 LSTM and GRU steps (glassnet/ops/recurrent_numba.py) against the NumPy kernel.
+"""The compiled float32 LSTM and GRU steps (glassnet/kernels/recurrent_numba.py) against the NumPy kernel.
 
 Both run the same buffers, so a layer's outputs and gradients must agree to
 float32 rounding whichever runs; tests/test_rnn.py compares the layer (with
@@ -10,9 +10,9 @@ import pytest
 
 import glassnet
 from glassnet import nn
+from glassnet.kernels import recurrent_numba as RN
+from glassnet.kernels.recurrent import GRUKernel, LSTMKernel
 from glassnet.ops import recurrent as R
-from glassnet.ops import recurrent_numba as RN
-from glassnet.ops.recurrent_cells import GRUKernel, LSTMKernel
 
 pytestmark = pytest.mark.skipif(not RN.AVAILABLE,
                                 reason="numba is not installed (the compiled step is optional)")

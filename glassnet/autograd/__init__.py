@@ -1,11 +1,22 @@
-"""Reverse-mode automatic differentiation on a dynamic graph."""
+"""Reverse-mode automatic differentiation on a dynamic graph.
 
-from .function import Function
+The modules here import ``glassnet.tensor``, never the other way round at
+load time: a Tensor only needs the engine when ``backward()`` is called.
+"""
+
+from .function import Function, sum_to_array
 from .functional import grad, jacobian, vjp
-from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .grad_mode import (
+    enable_grad,
+    first_order,
+    is_grad_enabled,
+    is_recording,
+    no_grad,
+    set_grad_enabled,
+)
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 
 __all__ = [
-    "Function", "GradcheckError", "enable_grad", "grad", "gradcheck", "gradgradcheck",
-    "is_grad_enabled", "jacobian", "no_grad", "set_grad_enabled", "vjp",
+    "Function", "GradcheckError", "enable_grad", "first_order", "grad", "gradcheck", "gradgradcheck",
+    "is_grad_enabled", "is_recording", "jacobian", "no_grad", "set_grad_enabled", "sum_to_array", "vjp",
 ]

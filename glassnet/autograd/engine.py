@@ -5,9 +5,8 @@ so a tensor used several times receives the sum of every path's gradient
 before its node's backward runs once.
 """
 
+from ..tensor import Tensor
 from .grad_mode import set_grad_enabled
-
-Tensor = None  # bound by glassnet/tensor.py once the class exists (import cycle)
 
 
 def _topological_order(roots):

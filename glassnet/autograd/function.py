@@ -12,23 +12,10 @@ node never holds a reference to its own outputs and no reference cycle forms.
 
 import numpy as np
 
-from .grad_mode import _State
+from ..tensor import Tensor
+from .grad_mode import _State, first_order  # noqa: F401 - first_order: ops import it from here too
 
-# Bound by glassnet/tensor.py once the class exists (the modules import each
-# other): the Tensor class and its fast constructor.
-Tensor = None
-_make = None
-
-
-def first_order():
-    """True inside a backward that need not itself be differentiable.
-
-    The engine records a graph during backward only for ``create_graph=True``.
-    Otherwise a hot op may compute its gradient in plain NumPy, skipping the
-    Tensor bookkeeping of its differentiable backward; both forms are tested
-    against each other.
-    """
-    return not _State.enabled
+_make = Tensor._make
 
 
 def sum_to_array(array, shape):
@@ -53,7 +40,9 @@ class Function:
 
     Keyword arguments given to ``apply`` become attributes of the node.  Set
     ``self.save_output = True`` (class attribute) to make ``self.output(i)``
-    available in backward.
+    available in backward.  ``self.needs_input_grad`` (one bool per input) is
+    set before ``forward`` runs and is all False when the call is not
+    recorded, so forward can skip saving what no backward will read.
     """
 
     save_output = False
@@ -67,14 +56,17 @@ class Function:
         # This runs for every op of every step: kept to plain attribute work.
         fn = object.__new__(cls)
         fn.__dict__.update(params)
-        result = fn.forward(*[t.data for t in inputs])
         needs = tuple([t.requires_grad for t in inputs])
-        if not (_State.enabled and True in needs):
+        recording = _State.enabled and True in needs
+        # Known before forward, as in PyTorch, so that forward keeps only what
+        # backward will use (a convolution's unfolded input, a pool's argmax).
+        fn.needs_input_grad = needs if recording else (False,) * len(needs)
+        result = fn.forward(*[t.data for t in inputs])
+        if not recording:
             if type(result) is tuple:
                 return tuple([_make(o, None, 0) for o in result])
             return _make(result, None, 0)
         fn.inputs = inputs
-        fn.needs_input_grad = needs
         fn.freed = False
         if cls.save_output:
             fn.saved_outputs = result if type(result) is tuple else (result,)
@@ -87,7 +79,7 @@ class Function:
 
     def output(self, index=0):
         """The ``index``-th output as a Tensor that is part of the graph."""
-        return Tensor._make(self.saved_outputs[index], self, index)
+        return _make(self.saved_outputs[index], self, index)
 
     def zero_output(self, index):
         """Zeros shaped like output ``index``: the gradient of an unused output."""

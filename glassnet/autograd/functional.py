@@ -2,7 +2,9 @@
 
 import numpy as np
 
+from ..tensor import Tensor
 from .engine import run_backward
+from .grad_mode import enable_grad
 
 
 def _as_tuple(x):
@@ -17,8 +19,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     ``create_graph=True`` the results are themselves differentiable, which
     gives second derivatives.
     """
-    from ..tensor import Tensor
-
     outputs, inputs = _as_tuple(outputs), _as_tuple(inputs)
     if grad_outputs is None:
         grad_outputs = [None] * len(outputs)
@@ -52,8 +52,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 def vjp(func, inputs, v=None, create_graph=False):
     """``(func(inputs), v^T J)``: a vector-Jacobian product without forming J."""
-    from ..tensor import Tensor
-
     single = not isinstance(inputs, (tuple, list))
     inputs = tuple(
         Tensor._make(t.data, None, 0).requires_grad_(True) if not create_graph else t
@@ -77,8 +75,6 @@ def jacobian(func, inputs):
     For one input and one output the result has shape
     ``output.shape + input.shape``, as ``torch.autograd.functional.jacobian``.
     """
-    from ..tensor import Tensor
-
     single = not isinstance(inputs, (tuple, list))
     inputs = tuple(
         Tensor._make(t.data, None, 0).requires_grad_(True) for t in _as_tuple(inputs)
@@ -99,6 +95,4 @@ def jacobian(func, inputs):
 
 
 def _enabled():
-    from .grad_mode import enable_grad
-
     return enable_grad()

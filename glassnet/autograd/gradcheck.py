@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from ..tensor import Tensor
 from .functional import grad
 
 
@@ -49,8 +50,6 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
     the outputs makes every output element count.  On failure the message
     names the input and the worst element with both values.
     """
-    from ..tensor import Tensor
-
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
     for i, t in enumerate(inputs):
         if t.requires_grad and t.data.dtype != np.float64:
@@ -99,8 +98,6 @@ def gradgradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=1, raise_exce
     the backward of a backward even for linear ops, whose second derivative
     with respect to ``x`` is zero.
     """
-    from ..tensor import Tensor
-
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
     n_in = len(inputs)
     wanted_idx = [i for i, t in enumerate(inputs) if t.requires_grad]

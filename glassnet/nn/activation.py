@@ -5,7 +5,6 @@ always returns a new tensor (the graph needs the input anyway).
 """
 
 from ..ops import activation as A
-from ..ops import math as M
 from .module import Module
 
 
@@ -21,7 +20,7 @@ class ReLU(Module):
         self.inplace = inplace
 
     def forward(self, input):  # noqa: A002 - PyTorch's name
-        return M.relu(input)
+        return A.relu(input)
 
     def extra_repr(self):
         return _inplace_repr(self.inplace)
@@ -46,12 +45,12 @@ class Sigmoid(Module):
     """1 / (1 + e^-x): squashes to (0, 1), e.g. a probability for binary classification."""
 
     def forward(self, input):  # noqa: A002
-        return M.sigmoid(input)
+        return A.sigmoid(input)
 
 
 class Tanh(Module):
     def forward(self, input):  # noqa: A002
-        return M.tanh(input)
+        return A.tanh(input)
 
 
 class GELU(Module):

@@ -1,6 +1,6 @@
 """``Dropout``: randomly silence units while training, do nothing when evaluating."""
 
-from ..ops import activation as A
+from ..ops.dropout import dropout
 from .module import Module
 
 
@@ -19,7 +19,7 @@ class Dropout(Module):
         self.inplace = inplace
 
     def forward(self, input):  # noqa: A002 - PyTorch's name
-        return A.dropout(input, self.p, self.training)
+        return dropout(input, self.p, self.training)
 
     def extra_repr(self):
         return f"p={self.p}, inplace={self.inplace}"

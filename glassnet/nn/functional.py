@@ -4,8 +4,12 @@ Modules hold parameters and a training flag; these functions take them as
 arguments.  ``inplace=`` is accepted for PyTorch compatibility and ignored.
 """
 
-from ..ops.activation import dropout as _dropout
-from ..ops.activation import elu, gelu, leaky_relu, log_softmax, silu, softmax, softplus
+from ..ops.activation import elu, gelu, leaky_relu, log_softmax, sigmoid, silu, softmax, softplus, tanh
+from ..ops.activation import relu as _relu
+from ..ops.conv import conv1d, conv2d
+from ..ops.conv_transpose import conv_transpose2d
+from ..ops.dropout import dropout as _dropout
+from ..ops.dropout import dropout2d
 from ..ops.embedding import embedding
 from ..ops.linalg import linear
 from ..ops.loss import (
@@ -18,8 +22,8 @@ from ..ops.loss import (
     nll_loss,
     smooth_l1_loss,
 )
-from ..ops.math import relu as _relu
-from ..ops.math import sigmoid, tanh
+from ..ops.norm import batch_norm, layer_norm
+from ..ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from ..ops.shape import flatten
 
 
@@ -37,15 +41,6 @@ __all__ = [
     "l1_loss", "mse_loss", "nll_loss", "smooth_l1_loss",
     "dropout", "elu", "embedding", "flatten", "gelu", "leaky_relu", "linear", "log_softmax", "relu",
     "sigmoid", "silu", "softmax", "softplus", "tanh",
-]
-
-# Convolution, pooling and normalisation (glassnet/ops/conv.py, pool.py, norm.py).
-from ..ops.conv import conv1d, conv2d  # noqa: E402
-from ..ops.conv_transpose import conv_transpose2d  # noqa: E402
-from ..ops.norm import batch_norm, dropout2d, layer_norm  # noqa: E402
-from ..ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d  # noqa: E402
-
-__all__ += [
     "conv1d", "conv2d", "conv_transpose2d", "batch_norm", "dropout2d", "layer_norm",
     "adaptive_avg_pool2d", "avg_pool2d", "max_pool2d",
 ]

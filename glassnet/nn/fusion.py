@@ -20,12 +20,12 @@ only for the library's own layer classes, never subclasses, whose
 
 import numpy as np
 
-from ..autograd.grad_mode import is_grad_enabled
+from ..autograd import is_grad_enabled
+from ..kernels.conv_rows import TILE, conv_max_pool_tiled, tiles_suit
+from ..kernels.windows import pair
 from ..ops import conv as C
 from ..ops import pool as P
 from ..ops._util import constant
-from ..ops.conv_rows import TILE, conv_max_pool_tiled, tiles_suit
-from ..ops.windows import pair
 from .activation import ReLU
 from .conv import Conv2d
 from .pool import MaxPool2d

@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import backend
 from ..ops import norm as N
+from ..ops.dropout import dropout2d
 from ..tensor import Tensor
 from .module import Module, Parameter
 
@@ -115,7 +116,7 @@ class Dropout2d(Module):
         self.p, self.inplace = p, inplace
 
     def forward(self, input):  # noqa: A002
-        return N.dropout2d(input, self.p, self.training)
+        return dropout2d(input, self.p, self.training)
 
     def extra_repr(self):
         return f"p={self.p}, inplace={self.inplace}"

@@ -18,7 +18,7 @@ import warnings
 import numpy as np
 
 from .. import backend
-from ..ops import activation as A
+from ..ops.dropout import dropout
 from ..ops.recurrent import recurrence
 from ..ops.shape import cat, getitem, reshape, squeeze, stack, transpose, unsqueeze
 from ..tensor import Tensor
@@ -129,7 +129,7 @@ class RNNBase(Module):
                     f.append(e)
             x = outs[0] if directions == 1 else cat(outs, 1)
             if self.dropout and self.training and layer < self.num_layers - 1:
-                x = A.dropout(x, self.dropout, True)
+                x = dropout(x, self.dropout, True)
         return x, finals
 
     def _check_input(self, x, ndim):

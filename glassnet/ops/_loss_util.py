@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ..autograd.grad_mode import _State
+from ..autograd import is_recording
 from ..tensor import Tensor
 from . import reduce as R
 from ._util import as_tensor
@@ -48,7 +48,7 @@ def constant_weight(name, what, weight, like):
     """A weight as an array of the input's dtype, checked to broadcast to the input."""
     if weight is None:
         return None
-    if getattr(weight, "requires_grad", False) and _State.enabled:
+    if isinstance(weight, Tensor) and is_recording(weight):
         raise RuntimeError(f"{name}: {what} is not differentiable (as in PyTorch); pass {what}.detach()")
     w = np.asarray(weight.data if isinstance(weight, Tensor) else weight, dtype=like.dtype)
     try:

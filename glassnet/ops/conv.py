@@ -18,13 +18,12 @@ import math
 
 import numpy as np
 
-from ..autograd.function import Function, first_order
-from ..autograd.grad_mode import _State
+from ..autograd import Function, first_order
+from ..kernels.conv_rows import conv_rows
+from ..kernels.windows import im2col_chwn, im2col_nhwc, make_geometry, padded, pair, window_slices
 from . import reduce as R
 from ._util import constant as _const
-from .conv_rows import conv_rows
 from .shape import squeeze, unsqueeze
-from .windows import im2col_chwn, im2col_nhwc, make_geometry, padded, pair, window_slices
 
 # Choices measured on the layers of LeNet and VGG (docs/conv_performance.md):
 # from this many input channels on, channels-last im2col beats one slice copy per kernel offset;
@@ -165,10 +164,8 @@ def weight_grad_from_cols(cols, g, w_shape, groups):
 class Conv2d(Function):
     """B(x, w) (+ bias); attributes ``geom`` (a windows.Geometry) and ``groups``."""
 
-    keep_cols = True  # False when no weight gradient will be asked for
-
     def forward(self, x, w, bias=None):
-        if not self.keep_cols:
+        if not self.needs_input_grad[1]:  # no weight gradient: nothing to keep
             self.cols = None
             return conv_streamed(x, w, self.geom, self.groups, bias)
         y, self.cols = conv_arrays(x, w, self.geom, self.groups, bias)
@@ -277,8 +274,7 @@ def conv_geometry(name, input, weight, stride, padding, dilation):  # noqa: A002
 def _conv(name, input, weight, bias, stride, padding, dilation, groups):  # noqa: A002
     geom = conv_geometry(name, input, weight, stride, padding, dilation)
     args = (input, weight) if bias is None else (input, weight, bias)
-    keep_cols = _State.enabled and weight.requires_grad
-    return Conv2d.apply(*args, geom=geom, groups=groups, keep_cols=keep_cols)
+    return Conv2d.apply(*args, geom=geom, groups=groups)
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # noqa: A002

@@ -8,9 +8,9 @@ backward (a convolution and a weight gradient) and every higher derivative
 come from the convolution's own three nodes.
 """
 
+from ..kernels.windows import make_geometry, pair
 from .conv import Conv2dInputGrad
 from .shape import reshape, squeeze, unsqueeze
-from .windows import make_geometry, pair
 
 
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,  # noqa: A002

@@ -10,8 +10,7 @@ instead (softmax recomputed from the input), which makes it differentiable.
 
 import numpy as np
 
-from ..autograd.function import Function
-from ..autograd.grad_mode import _State
+from ..autograd import Function, first_order
 from ..tensor import Tensor
 from . import math as M
 from . import reduce as R
@@ -28,9 +27,61 @@ def _check_input(name, input):
         )
 
 
-def class_targets(name, input, target, weight, ignore_index):
-    """Check class-index targets; return the input (an unbatched (C,) one made (1, C))
-    and what the index losses need per sample, in arrays shaped like the target."""
+class ClassTargets:
+    """What the index losses need to know about class-index targets, per sample.
+
+    Arrays are shaped like the target, (N,) or (N, d1, ...); the scalars 1.0
+    stand for "all ones" and save an array when nothing is weighted or ignored.
+    """
+
+    __slots__ = ("pick", "valid", "class_weight", "total_weight", "target_weight")
+
+    def __init__(self, pick, valid, class_weight, total_weight, target_weight):
+        self.pick = pick                    # x[pick]: each sample's target entry of x
+        self.valid = valid                  # 1.0, or 0/1 per sample (0: ignore_index)
+        self.class_weight = class_weight    # 1.0, or the (C, 1, ...) class weights
+        self.total_weight = total_weight    # sum of the class weights (C when unweighted)
+        self.target_weight = target_weight  # each sample's target class weight, times valid
+
+
+class Reduction:
+    """How per-sample losses become the result ('none', 'mean' or 'sum'), and how
+    the result's gradient is spread back over the samples."""
+
+    __slots__ = ("kind", "out_shape", "kept_shape", "denominator", "scale")
+
+    def __init__(self, kind, sample_shape, out_shape, denominator):
+        self.kind = kind
+        self.out_shape = out_shape  # the loss's shape under 'none'
+        # per-sample values made to broadcast against (N, C, d1, ...)
+        self.kept_shape = sample_shape[:1] + (1,) + sample_shape[1:]
+        self.denominator = denominator  # what 'mean' divides by
+        self.scale = 1.0 / denominator if denominator else 0.0
+
+    def apply(self, loss):
+        if self.kind == "none":
+            return loss.reshape(self.out_shape)
+        total = loss.sum()
+        if self.kind == "mean":
+            total = total * self.scale if self.denominator else np.nan
+        return np.asarray(total, dtype=loss.dtype)
+
+    def upstream_array(self, g):
+        """The result's gradient ``g`` (an array) per sample, shaped like the target."""
+        if self.kind == "none":
+            return g.reshape(self.kept_shape[:1] + self.kept_shape[2:])
+        return g * self.scale if self.kind == "mean" else g
+
+    def upstream(self, g):
+        """The same as a Tensor shaped (N, 1, d1, ...), for the differentiable backward."""
+        if self.kind == "none":
+            return reshape(g, self.kept_shape)
+        return g * self.scale if self.kind == "mean" else g
+
+
+def class_targets(name, input, target, weight, ignore_index, reduction):
+    """Check class-index targets; return the input (an unbatched (C,) one made
+    (1, C)), its ``ClassTargets`` and its ``Reduction``."""
     _check_input(name, input)
     t = target.data if isinstance(target, Tensor) else np.asarray(target)
     expected = input.shape[:1] + input.shape[2:] if input.ndim > 1 else ()
@@ -64,15 +115,16 @@ def class_targets(name, input, target, weight, ignore_index):
     # indexing (several times faster than take_along_axis on small batches).
     grids = (np.arange(t.shape[0]),) if t.ndim == 1 else np.indices(t.shape, sparse=True)
     pick = (grids[0], t) + tuple(grids[1:])
-    mask = 1.0 if valid is None else valid.astype(x.dtype)
-    cw, total_w, wy = 1.0, float(n_classes), mask
+    valid = 1.0 if valid is None else valid.astype(x.dtype)
+    class_weight, total_weight, target_weight = 1.0, float(n_classes), valid
     if weight is not None:
-        cw = _class_weight(name, weight, x)
-        total_w, wy = float(cw.sum()), cw.reshape(-1)[t] * mask
-    denom = float(np.sum(wy)) if isinstance(wy, np.ndarray) else float(t.size)
-    spec = dict(pick=pick, mask=mask, cw=cw, W=total_w, wy=wy, out_shape=out_shape,
-                kept=t.shape[:1] + (1,) + t.shape[1:], denom=denom, scale=1.0 / denom if denom else 0.0)
-    return x, spec
+        class_weight = _class_weight(name, weight, x)
+        total_weight = float(class_weight.sum())
+        target_weight = class_weight.reshape(-1)[t] * valid
+    # 'mean' divides by the summed weight of the counted samples, as PyTorch does
+    denominator = float(np.sum(target_weight)) if isinstance(target_weight, np.ndarray) else float(t.size)
+    targets = ClassTargets(pick, valid, class_weight, total_weight, target_weight)
+    return x, targets, Reduction(reduction, t.shape, out_shape, denominator)
 
 
 def _class_weight(name, weight, x):
@@ -89,84 +141,74 @@ def _col(v):
     return v[:, None] if isinstance(v, np.ndarray) and v.ndim else v
 
 
-class _PerSampleLoss(Function):
-    """Losses over class-index targets, computed per sample, then reduced."""
+class _IndexLoss(Function):
+    """A loss over class-index targets; attributes ``targets`` (ClassTargets),
+    ``reduction`` (Reduction) and ``label_smoothing``."""
 
-    def reduce(self, loss):
-        if self.reduction == "none":
-            return loss.reshape(self.out_shape)
-        total = loss.sum()
-        if self.reduction == "mean":
-            total = total * self.scale if self.denom else np.nan
-        return np.asarray(total, dtype=loss.dtype)
-
-    def upstream(self, g):
-        """``g`` per sample, shaped (N, 1, d...) or a scalar, as a Tensor."""
-        if self.reduction == "none":
-            return reshape(g, self.kept)
-        return g * self.scale if self.reduction == "mean" else g
+    label_smoothing = 0.0
 
     def dense_targets(self, dtype):
         """``b`` in ``grad = r (a softmax - b)``: (1-eps) w[y] at the target, eps w / C everywhere."""
-        eps = self.label_smoothing
+        eps, t = self.label_smoothing, self.targets
         b = np.zeros(self.in_shape, dtype)
-        b[self.pick] = (1 - eps) * self.wy
+        b[t.pick] = (1 - eps) * t.target_weight
         if eps:
-            b += (eps / self.in_shape[1]) * self.cw * _col(self.mask)
+            b += (eps / self.in_shape[1]) * t.class_weight * _col(t.valid)
         return b
 
 
-class _CrossEntropy(_PerSampleLoss):
+class _CrossEntropy(_IndexLoss):
     def forward(self, x):
-        eps, n_classes = self.label_smoothing, x.shape[1]
+        eps, n_classes, t = self.label_smoothing, x.shape[1], self.targets
         self.in_shape = x.shape
         shifted = x - x.max(axis=1, keepdims=True)
-        picked = shifted[self.pick]
+        picked = shifted[t.pick]
         if eps:
-            smooth = (shifted * self.cw).sum(axis=1)
+            smooth = (shifted * t.class_weight).sum(axis=1)
         probs = np.exp(shifted, out=shifted)  # reuse the buffer: one (N, C) temporary in all
         total = probs.sum(axis=1)
         probs /= total[:, None]
         self.probs = probs
         log_total = np.log(total)
         loss = log_total - picked
-        if isinstance(self.wy, np.ndarray):
-            loss *= self.wy
+        if isinstance(t.target_weight, np.ndarray):
+            loss *= t.target_weight
         if eps:
-            loss = (1 - eps) * loss + (eps / n_classes) * self.mask * (self.W * log_total - smooth)
-        return self.reduce(loss)
+            loss = (1 - eps) * loss + (eps / n_classes) * t.valid * (t.total_weight * log_total - smooth)
+        return self.reduction.apply(loss)
 
     def backward(self, g):
-        eps, n_classes = self.label_smoothing, self.in_shape[1]
-        a = (1 - eps) * self.wy + (eps * self.W / n_classes) * self.mask
-        if _State.enabled:  # create_graph: softmax recomputed through ops
-            x = self.inputs[0]
-            p = M.exp(x - R.logsumexp(x, 1, keepdim=True))
-            a = const(np.asarray(_col(a), dtype=x.dtype))
-            return (p * a - const(self.dense_targets(x.dtype))) * self.upstream(g)
-        # First order: a few NumPy ops on the softmax kept from forward.
-        r = g.data.reshape(self.kept[:1] + self.kept[2:]) if self.reduction == "none" else g.data
-        r = r * self.scale if self.reduction == "mean" else r
-        grad = self.probs * _col(a * r)
-        grad[self.pick] -= (1 - eps) * self.wy * r
-        if eps:
-            grad -= (eps / n_classes) * self.cw * _col(self.mask * r)
-        return const(grad)
+        eps, n_classes, t = self.label_smoothing, self.in_shape[1], self.targets
+        # grad = r (a softmax - b): a per sample, b from dense_targets
+        a = (1 - eps) * t.target_weight + (eps * t.total_weight / n_classes) * t.valid
+        if first_order():  # a few NumPy ops on the softmax kept from forward
+            r = self.reduction.upstream_array(g.data)
+            grad = self.probs * _col(a * r)
+            grad[t.pick] -= (1 - eps) * t.target_weight * r
+            if eps:
+                grad -= (eps / n_classes) * t.class_weight * _col(t.valid * r)
+            return const(grad)
+        # create_graph: the softmax recomputed through ops, so the gradient is differentiable
+        x = self.inputs[0]
+        p = M.exp(x - R.logsumexp(x, 1, keepdim=True))
+        a = const(np.asarray(_col(a), dtype=x.dtype))
+        return (p * a - const(self.dense_targets(x.dtype))) * self.reduction.upstream(g)
 
 
-class _NLLLoss(_PerSampleLoss):
-    label_smoothing = 0.0
-
+class _NLLLoss(_IndexLoss):
     def forward(self, x):
         self.in_shape = x.shape
-        return self.reduce(-x[self.pick] * self.wy)
+        return self.reduction.apply(-x[self.targets.pick] * self.targets.target_weight)
 
     def backward(self, g):
-        return const(-self.dense_targets(g.dtype)) * self.upstream(g)
+        return const(-self.dense_targets(g.dtype)) * self.reduction.upstream(g)
 
 
-class _SoftCrossEntropy(_PerSampleLoss):
-    """Cross-entropy against class probabilities ``q``: sum_c q_c (logsumexp(x) - x_c)."""
+class _SoftCrossEntropy(Function):
+    """Cross-entropy against class probabilities ``q``: sum_c q_c (logsumexp(x) - x_c).
+
+    Attributes ``cw`` (class weights or None), ``label_smoothing``, ``reduction``.
+    """
 
     def mix(self, t, cw):
         """The target, smoothed and class-weighted (on arrays or Tensors)."""
@@ -184,17 +226,17 @@ class _SoftCrossEntropy(_PerSampleLoss):
         total = probs.sum(axis=1)
         probs /= total[:, None]
         self.probs, self.q_sum = probs, q.sum(axis=1)
-        return self.reduce(np.log(total) * self.q_sum - q_dot)
+        return self.reduction.apply(np.log(total) * self.q_sum - q_dot)
 
     def backward(self, g):
         x, t = self.inputs
-        r = self.upstream(g)
+        r = self.reduction.upstream(g)
         gx = gt = None
-        if self.needs_input_grad[0] and _State.enabled:  # create_graph: through ops
+        if self.needs_input_grad[0] and first_order():
+            gx = const((self.probs * _col(self.q_sum) - self.q) * r.data)
+        elif self.needs_input_grad[0]:  # create_graph: through ops
             q = self.mix(t, self.cw)
             gx = (M.exp(x - R.logsumexp(x, 1, keepdim=True)) * R.sum(q, 1, keepdim=True) - q) * r
-        elif self.needs_input_grad[0]:
-            gx = const((self.probs * _col(self.q_sum) - self.q) * r.data)
         if self.needs_input_grad[1]:
             scale = (1 - self.label_smoothing) if self.cw is None else self.cw * (1 - self.label_smoothing)
             gt = (R.logsumexp(x, 1, keepdim=True) - x) * scale * r
@@ -220,8 +262,8 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
     t = target.data if isinstance(target, Tensor) else np.asarray(target)
     if t.shape == input.shape or t.dtype.kind == "f":
         return _soft_cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing)
-    x, spec = class_targets(name, input, t, weight, ignore_index)
-    return _CrossEntropy.apply(x, reduction=reduction, label_smoothing=label_smoothing, **spec)
+    x, targets, reduce = class_targets(name, input, t, weight, ignore_index, reduction)
+    return _CrossEntropy.apply(x, targets=targets, reduction=reduce, label_smoothing=label_smoothing)
 
 
 def _soft_cross_entropy(input, target, weight, ignore_index, reduction, eps):
@@ -243,10 +285,8 @@ def _soft_cross_entropy(input, target, weight, ignore_index, reduction, eps):
     x, t = (input, target) if input.ndim > 1 else (reshape(input, (1, -1)), reshape(target, (1, -1)))
     cw = None if weight is None else const(_class_weight(name, weight, x.data))
     samples = x.shape[:1] + x.shape[2:]
-    denom = float(np.prod(samples))
-    spec = dict(out_shape=samples if input.ndim > 1 else (), kept=samples[:1] + (1,) + samples[1:],
-                denom=denom, scale=1.0 / denom if denom else 0.0)
-    return _SoftCrossEntropy.apply(x, t, cw=cw, label_smoothing=eps, reduction=reduction, **spec)
+    reduce = Reduction(reduction, samples, samples if input.ndim > 1 else (), float(np.prod(samples)))
+    return _SoftCrossEntropy.apply(x, t, cw=cw, label_smoothing=eps, reduction=reduce)
 
 
 def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction="mean"):
@@ -256,7 +296,7 @@ def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction="mean")
     """
     name = "nll_loss"
     check_reduction(name, reduction)
-    x, spec = class_targets(name, input, target, weight, ignore_index)
-    return _NLLLoss.apply(x, reduction=reduction, **spec)
+    x, targets, reduce = class_targets(name, input, target, weight, ignore_index, reduction)
+    return _NLLLoss.apply(x, targets=targets, reduction=reduce)
 
 

@@ -9,7 +9,7 @@ backward, so double backward comes for free.  Packed sequences
 
 import numpy as np
 
-from ..autograd.function import Function, first_order
+from ..autograd import Function, first_order
 from ..tensor import Tensor
 
 

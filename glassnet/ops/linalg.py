@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ..autograd.function import Function, first_order, sum_to_array
+from ..autograd import Function, first_order, sum_to_array
 from ..tensor import Tensor
 from . import reduce as R
 from ._util import constant as _const

@@ -14,12 +14,12 @@ Class and sample weights are constants (PyTorch does not differentiate them).
 
 import numpy as np
 
-from ..autograd.function import Function
-from ..autograd.grad_mode import _State
+from ..autograd import Function, first_order
 from . import math as M
 from . import reduce as R
 from ._loss_util import as_target, check_reduction, check_same_shape, const, constant_weight, reduce_loss
 from ._util import as_tensor
+from .activation import relu, sigmoid
 from .cross_entropy import cross_entropy, nll_loss
 
 
@@ -68,10 +68,10 @@ class _SquaredError(_ElementwiseLoss):
     def backward(self, g):
         x, t = self.inputs
         up = self.upstream(g)
-        if _State.enabled:  # create_graph: through ops, so it can be differentiated
-            gx = (x - t) * (2 * up)
-        else:
+        if first_order():
             gx = const(self.diff * (2 * up.data))
+        else:  # create_graph: through ops, so it can be differentiated
+            gx = (x - t) * (2 * up)
         return gx if self.needs_input_grad[0] else None, -gx if self.needs_input_grad[1] else None
 
 
@@ -183,13 +183,13 @@ class _BCEWithLogits(_ElementwiseLoss):
         pw = None if self.pos_weight is None else const(self.pos_weight)
         gx = gt = None
         if self.needs_input_grad[0]:
-            p = M.sigmoid(x)
+            p = sigmoid(x)
             gx = (p - t if pw is None else p * (1 + (pw - 1) * t) - pw * t) * up
         if self.needs_input_grad[1]:
             if pw is None:
                 gt = -x * up
             else:
-                softplus = M.log(1 + M.exp(-M.abs(x))) + M.relu(-x)
+                softplus = M.log(1 + M.exp(-M.abs(x))) + relu(-x)
                 gt = ((pw - 1) * softplus - x) * up
         return gx, gt
 

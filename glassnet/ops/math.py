@@ -7,7 +7,7 @@ differentiated (double backward).  Binary ops reduce their gradient with
 
 import numpy as np
 
-from ..autograd.function import Function, first_order, sum_to_array
+from ..autograd import Function, first_order, sum_to_array
 from ._util import as_tensor, promote
 from ._util import constant as _const
 from .shape_grad import sum_to
@@ -187,51 +187,6 @@ class Cos(Function):
         return -g * sin(self.inputs[0])
 
 
-class Tanh(Function):
-    save_output = True
-
-    def forward(self, x):
-        return np.tanh(x)
-
-    def backward(self, g):
-        y = self.output()
-        return g * (1 - y * y)
-
-
-class Sigmoid(Function):
-    save_output = True
-
-    def forward(self, x):
-        # 1 / (1 + exp(-x)): where exp(-x) overflows to inf the answer is 0, as it should be.
-        # 4x faster than a select between two stable branches (np.where is slow on float32).
-        with np.errstate(over="ignore"):
-            y = np.negative(x if x.dtype.kind == "f" else x.astype(np.float64))  # ints: as exp does
-            np.exp(y, out=y)
-            y += 1
-            return np.reciprocal(y, out=y)
-
-    def backward(self, g):
-        y = self.output()
-        return g * y * (1 - y)
-
-
-class Relu(Function):
-    save_output = True  # y > 0 exactly where x > 0: the mask is made only if backward runs
-
-    def forward(self, x):
-        if x.dtype.kind == "f":
-            # NumPy 2.4's maximum against a scalar runs a scalar loop (4x slower in float32 than
-            # clip between two bounds of x's own dtype, which is vectorised; docs/architecture.md).
-            return np.clip(x, x.dtype.type(0), x.dtype.type(np.inf))
-        return np.maximum(x, 0, dtype=x.dtype)
-
-    def backward(self, g):
-        mask = self.saved_outputs[0] > 0
-        if first_order():
-            return _const(g.data * mask)
-        return g * _const(mask)
-
-
 def exp(x):
     return Exp.apply(x)
 
@@ -256,21 +211,33 @@ def cos(x):
     return Cos.apply(x)
 
 
-def tanh(x):
-    return Tanh.apply(x)
-
-
-def sigmoid(x):
-    return Sigmoid.apply(x)
-
-
-def relu(x):
-    return Relu.apply(x)
-
-
 def sign(x):
     """-1, 0 or 1 per element; no gradient."""
     return _const(np.sign(x.data))
+
+
+# -------------------------------------------------------- dtype conversion
+class Cast(Function):
+    def forward(self, x):
+        self.in_dtype = x.dtype
+        return x.astype(self.dtype)
+
+    def backward(self, g):
+        return to(g, self.in_dtype)
+
+
+def to(x, dtype=None, *args, **kwargs):
+    """Convert to ``dtype`` (``Tensor.to``); device strings ('cpu') are accepted and ignored."""
+    if isinstance(dtype, str) and dtype == "cpu" or dtype is None:
+        dtype = kwargs.get("dtype", args[0] if args else None)
+        if dtype is None:
+            return x
+    dtype = np.dtype(dtype)
+    if dtype == x.data.dtype:
+        return x
+    if x.requires_grad and dtype.kind == "f":
+        return Cast.apply(x, dtype=dtype)
+    return _const(x.data.astype(dtype))
 
 
 # ------------------------------------------------ selection: clamp, where, max

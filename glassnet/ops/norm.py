@@ -1,4 +1,4 @@
-"""Normalisation: ``batch_norm`` and ``layer_norm``; and ``dropout2d``, which drops whole channels.
+"""Normalisation: ``batch_norm`` and ``layer_norm``.
 
 Both normalisations are one formula over different axes: subtract the mean,
 divide by the standard deviation, then scale and shift by learned
@@ -9,10 +9,9 @@ trailing features of each sample.  So both are the one ``Normalize`` node.
 
 import numpy as np
 
-from ..autograd.function import Function, first_order
+from ..autograd import Function, first_order
 from . import reduce as R
 from ._util import constant as _const
-from .activation import Dropout
 from .shape import reshape
 from .shape_grad import sum_to
 
@@ -155,29 +154,4 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):  # no
     return Normalize.apply(input, weight, bias, axes=axes, eps=eps, shape=shape, running=None)
 
 
-def dropout2d(input, p=0.5, training=True, inplace=False):  # noqa: A002
-    """Zero whole channels with probability ``p``, scaling the rest by 1 / (1 - p).
-
-    Neighbouring pixels of a feature map are strongly correlated, so
-    dropping single pixels hardly regularises a conv net; dropping whole
-    channels does.  Input (N, C, H, W), or (N, C, L).
-    """
-    if not 0 <= p <= 1:
-        raise ValueError(f"dropout2d: p is a probability and must be in [0, 1], got {p}")
-    if input.ndim not in (3, 4):
-        raise RuntimeError(f"dropout2d: expected a 3-D or 4-D input, got shape {tuple(input.shape)}")
-    if not training or p == 0:
-        return input
-    shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2)
-    if p == 1:
-        mask = np.zeros(shape, input.dtype)
-    else:
-        from ..creation import default_generator
-
-        rand_dtype = np.float64 if input.dtype == np.float64 else np.float32
-        mask = (default_generator().random(shape, dtype=rand_dtype) >= p).astype(input.dtype)
-        mask *= input.dtype.type(1 / (1 - p))
-    return Dropout.apply(input, mask=mask)
-
-
-__all__ = ["batch_norm", "layer_norm", "dropout2d"]
+__all__ = ["batch_norm", "layer_norm"]

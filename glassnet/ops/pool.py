@@ -12,13 +12,12 @@ import math
 
 import numpy as np
 
-from ..autograd.function import Function
-from ..autograd.grad_mode import _State
+from ..autograd import Function
+from ..kernels.windows import empty_in_layout, make_geometry, padded, pair, window_slices
 from . import reduce as R
 from ._util import constant as _const
 from .linalg import matmul
 from .shape import squeeze, unsqueeze
-from .windows import empty_in_layout, make_geometry, padded, pair, window_slices
 
 
 def _overlapping(geom):
@@ -74,7 +73,7 @@ class MaxPool2d(Function):
     """Max over each window; remembers which offset won (the first one on ties, as PyTorch)."""
 
     def forward(self, x):
-        y, self.argmax = window_max(x, self.geom, self.record)
+        y, self.argmax = window_max(x, self.geom, self.needs_input_grad[0])
         return y
 
     def backward(self, g):
@@ -182,7 +181,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 
     def pool(x):
         geom = _pool_geometry("max_pool2d", x, kernel_size, stride, padding, dilation, ceil_mode)
-        y = MaxPool2d.apply(x, geom=geom, record=_State.enabled and x.requires_grad)
+        y = MaxPool2d.apply(x, geom=geom)
         if not return_indices:
             return y
         # Found again rather than kept from the node, which no_grad does not build.

@@ -2,7 +2,7 @@
 
 ``Recurrence`` runs one layer in one direction over every time step: the
 input projection of all steps is one matrix product, then the loop over
-time is plain NumPy (``recurrent_cells`` kernels), so the graph holds one
+time is plain NumPy (``glassnet/kernels/recurrent.py``), so the graph holds one
 node per layer and direction instead of a dozen per time step.  Its
 first-order backward walks time in reverse, keeping the per-step gradients
 of the pre-activations in one buffer, so that after the loop the gradients
@@ -24,12 +24,11 @@ import functools
 
 import numpy as np
 
-from ..autograd.function import Function, first_order
-from ..autograd.functional import grad
-from ..autograd.grad_mode import enable_grad
+from ..autograd import Function, enable_grad, first_order, grad
+from ..kernels.recurrent import KERNELS
 from ._util import constant as _const
 from .linalg import linear
-from .recurrent_cells import KERNELS
+from .recurrent_cells import CELLS
 from .shape import cat
 
 
@@ -136,7 +135,7 @@ def _kernel(mode, dtype):
 @functools.cache
 def _fused():
     """The compiled kernels by mode; imported on first use, since importing numba takes 0.3 s."""
-    from .recurrent_numba import FUSED
+    from ..kernels.recurrent_numba import FUSED
 
     return FUSED
 
@@ -190,7 +189,7 @@ def weight_grad(d, a, rows=384):
 
 def composed_recurrence(mode, batch_sizes, reverse):
     """``Recurrence`` written with glassnet ops, step by step (slow, differentiable to any order)."""
-    kernel = KERNELS[mode]
+    kernel, cell = KERNELS[mode], CELLS[mode]
 
     def run(x, *rest):
         states = list(rest[: kernel.n_states])
@@ -199,7 +198,7 @@ def composed_recurrence(mode, batch_sizes, reverse):
         outs = {}
         for off, size in time_steps(batch_sizes, reverse):
             current = [s[:size] for s in states]
-            new = kernel.composed(xw[off : off + size], current, w_hh, b_hh)
+            new = cell(xw[off : off + size], current, w_hh, b_hh)
             states = [n if size == s.shape[0] else cat([n, s[size:]]) for n, s in zip(new, states)]
             outs[off] = new[0]
         return (cat([outs[k] for k in sorted(outs)]),) + tuple(states)

@@ -10,7 +10,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from ..autograd.function import Function, first_order
+from ..autograd import Function, first_order
 from ..tensor import Tensor
 from . import math as M
 from ._util import normalize_dim, pick_dim

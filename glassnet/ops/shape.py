@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from ..autograd.function import Function, first_order
+from ..autograd import Function, first_order
 from ..tensor import Tensor
 from ._util import normalize_dim
 from .shape_grad import broadcast_to, sum_to

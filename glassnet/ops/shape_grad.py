@@ -7,7 +7,7 @@ ops are each other's backward.
 
 import numpy as np
 
-from ..autograd.function import Function
+from ..autograd import Function
 
 
 def _sum_axes(from_shape, to_shape):

@@ -132,7 +132,7 @@ class Objective:
         before fit) each batch is looked at again.
         """
         if out.grad_fn is not None:
-            self.kind = "probs" if type(out.grad_fn) in (ops_act.Softmax, M.Sigmoid) else "logits"
+            self.kind = "probs" if type(out.grad_fn) in (ops_act.Softmax, ops_act.Sigmoid) else "logits"
             return self.kind
         if not self.binary and out.ndim >= 2:
             p = out.data

@@ -18,7 +18,7 @@ import os
 
 import numpy as np
 
-from .recurrent_cells import GRUKernel, LSTMKernel
+from .recurrent import GRUKernel, LSTMKernel
 
 
 def _numba():
