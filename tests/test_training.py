@@ -153,7 +153,7 @@ def test_both_idioms_give_the_same_losses_and_both_train(loss, last, out, kind):
         model.compile(optimizer="adam", loss=loss, metrics=["accuracy"])
         glassnet.manual_seed(1)  # the same shuffling for both
         histories.append(model.fit(x, target, epochs=8, batch_size=16, verbose=0).history)
-    assert [m._compiled.objective.kind for m in models] == [kind, "logits"]
+    assert [m.trainer.objective.kind for m in models] == [kind, "logits"]
     np.testing.assert_allclose(histories[0]["loss"], histories[1]["loss"], rtol=1e-4)
     assert histories[0]["accuracy"][-1] >= 0.95 and histories[1]["accuracy"][-1] >= 0.95
     keras_loss = models[0].evaluate(x, target, verbose=0)[0]
@@ -186,7 +186,7 @@ def test_probabilities_made_inside_forward_are_clipped_like_keras(loss, out):
         model.compile(optimizer="sgd", loss=loss)
     custom.fit(x, y, epochs=1, batch_size=64, shuffle=False, verbose=0)  # one step: seen in the graph
     reference.fit(x, y, epochs=1, batch_size=64, shuffle=False, verbose=0)
-    assert custom._compiled.objective.kind == "probs"
+    assert custom.trainer.objective.kind == "probs"
     assert custom.evaluate(x, y, verbose=0) == pytest.approx(reference.evaluate(x, y, verbose=0), rel=1e-4)
     # Confidently wrong: the probability underflows to 0; clipping keeps the loss finite.
     with glassnet.no_grad():

@@ -25,6 +25,7 @@ from .classification import (
 from .regression import mean_absolute_error, mean_squared_error, r2_score
 from .streaming import (
     Accuracy,
+    BinaryAccuracy,
     ConfusionMatrix,
     F1Score,
     Mean,

@@ -90,6 +90,27 @@ class Accuracy(Metric):
         return self.correct / self.total if self.total else 0.0
 
 
+class BinaryAccuracy(Metric):
+    """Keras' accuracy for a binary loss: each output thresholded on its own (multi-label too)."""
+
+    name = "accuracy"
+
+    def __init__(self, name=None, threshold=0.5):
+        self.threshold = threshold
+        super().__init__(name)
+
+    def reset(self):
+        self.correct, self.total = 0, 0
+
+    def update(self, y_true, y_pred):
+        t, p = value_pair(y_true, y_pred)
+        self.correct += int(((p > self.threshold) == (t > self.threshold)).sum())
+        self.total += t.size
+
+    def result(self):
+        return self.correct / self.total if self.total else 0.0
+
+
 class ConfusionMatrix(Metric):
     """Confusion counts over all batches; grows when a new class shows up.
 
@@ -182,7 +203,7 @@ class MeanSquaredError(_ErrorMean):
 
 
 _BY_NAME = {
-    "accuracy": Accuracy, "acc": Accuracy,
+    "accuracy": Accuracy, "acc": Accuracy, "binary_accuracy": BinaryAccuracy,
     "precision": Precision, "recall": Recall, "f1_score": F1Score, "f1": F1Score,
     "mae": MeanAbsoluteError, "mean_absolute_error": MeanAbsoluteError,
     "mse": MeanSquaredError, "mean_squared_error": MeanSquaredError,

@@ -366,7 +366,11 @@ class Module:
         return "\n".join(lines)
 
     # ------------------------------------------------ Keras-style training
-    # Thin doors into glassnet.training (imported here: it imports nn itself).
+    # Thin doors into glassnet.training, imported when called: training builds on nn. ``compile``
+    # sets ``self.trainer`` (a training.Trainer: optimizer, loss, metrics), plus Keras's
+    # ``optimizer`` and ``stop_training``; ``fit`` sets ``history``.
+    trainer = None
+
     def compile(self, optimizer="rmsprop", loss=None, metrics=None):
         """Choose the optimizer, loss and metrics for ``fit``; names get Keras' defaults."""
         from ..training import compile_model
@@ -388,6 +392,24 @@ class Module:
         """The model's outputs as a NumPy array, computed batch by batch in eval mode."""
         from ..training import predict
         return predict(self, x, batch_size, verbose)
+
+    def train_step(self, batch):
+        """One optimisation step on one batch, for ``fit``; returns the logs (running means).
+
+        Override it for custom training (see training/trainer.py for an example).
+        """
+        from ..training.trainer import trainer_of
+        return trainer_of(self, "fit").train_step(self, batch)
+
+    def test_step(self, batch):
+        """Loss and metrics of one batch, for ``evaluate`` and validation; returns the logs."""
+        from ..training.trainer import trainer_of
+        return trainer_of(self, "evaluate").test_step(self, batch)
+
+    def predict_step(self, batch):
+        """The output for one batch of ``predict``: ``self(x)``."""
+        from ..training.trainer import Trainer
+        return Trainer.predict_step(self, batch)
 
     def summary(self, input_shape=None, batch_size=-1, **kwargs):
         """Print and return Keras' layer table: output shapes, parameters, FLOPs (see training.summary)."""

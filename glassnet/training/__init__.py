@@ -6,16 +6,20 @@ call the functions here; a hand-written PyTorch loop needs none of it.
 * ``compile.py``   names ('adam', 'mse', 'accuracy') -> objects, with Keras' defaults
 * ``objective.py`` the loss, for models ending in Softmax/Sigmoid and for logits
 * ``batches.py``   arrays, Datasets and DataLoaders -> batches
-* ``loop.py``      fit / evaluate / predict
-* ``callback.py``, ``callbacks.py``, ``history.py``, ``progress.py``, ``interrupt.py``
+* ``trainer.py``   the compiled state of a model and its default train/test/predict steps
+* ``loop.py``      fit / evaluate / predict, calling the model's steps
+* ``callback.py``, ``callback_list.py``, ``callbacks.py``, ``history.py``, ``progress.py``,
+  ``interrupt.py``
 """
 
-from .callback import Callback, CallbackList
+from .callback import Callback
+from .callback_list import CallbackList
 from .callbacks import (
     CSVLogger,
     EarlyStopping,
     LearningRateScheduler,
     ModelCheckpoint,
+    MonitorCallback,
     ReduceLROnPlateau,
     TerminateOnNaN,
 )
@@ -23,9 +27,10 @@ from .compile import compile_model
 from .history import History
 from .loop import evaluate, fit, predict
 from .progress import ProgressBar
+from .trainer import Trainer
 
 __all__ = [
     "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History", "LearningRateScheduler",
-    "ModelCheckpoint", "ProgressBar", "ReduceLROnPlateau", "TerminateOnNaN", "compile_model", "evaluate",
-    "fit", "predict",
+    "ModelCheckpoint", "MonitorCallback", "ProgressBar", "ReduceLROnPlateau", "TerminateOnNaN", "Trainer",
+    "compile_model", "evaluate", "fit", "predict",
 ]

@@ -18,22 +18,42 @@ from .callback import Callback
 _HIGHER_IS_BETTER = ("accuracy", "acc", "precision", "recall", "f1_score", "f1", "auc")
 
 
-def _better(mode, monitor, caller):
-    """A function ``(current, reference) -> bool`` telling whether ``current`` improves on it."""
-    if mode not in ("auto", "min", "max"):
-        raise ValueError(f"{caller}: mode must be 'auto', 'min' or 'max', got {mode!r}")
-    if mode == "auto":
-        name = monitor[4:] if monitor.startswith("val_") else monitor
-        mode = "max" if name in _HIGHER_IS_BETTER else "min"
-    return mode
+class MonitorCallback(Callback):
+    """A callback that watches one logged quantity and keeps the best value so far.
 
+    One definition for all of them (EarlyStopping, ModelCheckpoint,
+    ReduceLROnPlateau, and yours): ``mode`` 'min' or 'max' ('auto' picks
+    'max' for accuracy-like names, with or without 'val_', as Keras does);
+    ``improved(value)`` is true when ``value`` beats ``reference`` (the best
+    so far by default) by more than ``min_delta`` in that direction.
+    """
 
-def _monitored(logs, monitor, caller):
-    value = (logs or {}).get(monitor)
-    if value is None:
-        warnings.warn(f"{caller}: the logs have no {monitor!r} (available: {sorted(logs or {})}); "
-                      "is validation data given?", RuntimeWarning, stacklevel=3)
-    return value
+    def __init__(self, monitor="val_loss", mode="auto", min_delta=0.0):
+        super().__init__()
+        if mode not in ("auto", "min", "max"):
+            raise ValueError(f"{type(self).__name__}: mode must be 'auto', 'min' or 'max', got {mode!r}")
+        if mode == "auto":
+            name = monitor[4:] if monitor.startswith("val_") else monitor
+            mode = "max" if name in _HIGHER_IS_BETTER else "min"
+        self.monitor, self.mode, self.min_delta = monitor, mode, abs(min_delta)
+        self.reset_best()
+
+    def reset_best(self):
+        self.best = np.inf if self.mode == "min" else -np.inf
+
+    def improved(self, value, reference=None):
+        reference = self.best if reference is None else reference
+        if self.mode == "min":
+            return value + self.min_delta < reference
+        return value - self.min_delta > reference
+
+    def monitored(self, logs):
+        """The watched value from ``logs``, or None (with a warning) when it is missing."""
+        value = (logs or {}).get(self.monitor)
+        if value is None:
+            warnings.warn(f"{type(self).__name__}: the logs have no {self.monitor!r} (available: "
+                          f"{sorted(logs or {})}); is validation data given?", RuntimeWarning, stacklevel=3)
+        return value
 
 
 def _copy_weights(model):
@@ -54,7 +74,7 @@ class TerminateOnNaN(Callback):
             self.model.stop_training = True
 
 
-class EarlyStopping(Callback):
+class EarlyStopping(MonitorCallback):
     """Stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience`` epochs.
 
     With ``restore_best_weights`` the weights of the best epoch are put back
@@ -64,34 +84,27 @@ class EarlyStopping(Callback):
 
     def __init__(self, monitor="val_loss", min_delta=0, patience=0, verbose=0, mode="auto",
                  baseline=None, restore_best_weights=False):
-        super().__init__()
-        self.monitor, self.patience, self.verbose = monitor, patience, verbose
-        self.min_delta, self.baseline = abs(min_delta), baseline
+        super().__init__(monitor, mode, min_delta)
+        self.patience, self.verbose, self.baseline = patience, verbose, baseline
         self.restore_best_weights = restore_best_weights
-        self.mode = _better(mode, monitor, "EarlyStopping")
-
-    def _improves(self, current, reference):
-        if self.mode == "min":
-            return current + self.min_delta < reference
-        return current - self.min_delta > reference
 
     def on_train_begin(self, logs=None):
         self.wait, self.stopped_epoch, self.best_epoch = 0, 0, 0
-        self.best = np.inf if self.mode == "min" else -np.inf
+        self.reset_best()
         self.best_weights = None
 
     def on_epoch_end(self, epoch, logs=None):
-        current = _monitored(logs, self.monitor, "EarlyStopping")
+        current = self.monitored(logs)
         if current is None:
             return
         if self.restore_best_weights and self.best_weights is None:
             self.best_weights = _copy_weights(self.model)
         self.wait += 1
-        if self._improves(current, self.best):
+        if self.improved(current):
             self.best, self.best_epoch = current, epoch
             if self.restore_best_weights:
                 self.best_weights = _copy_weights(self.model)
-            if self.baseline is None or self._improves(current, self.baseline):
+            if self.baseline is None or self.improved(current, self.baseline):
                 self.wait = 0
             return
         if self.wait >= self.patience and epoch > 0:
@@ -107,19 +120,19 @@ class EarlyStopping(Callback):
             print(f"Epoch {self.stopped_epoch + 1}: early stopping", flush=True)
 
 
-class ModelCheckpoint(Callback):
+class ModelCheckpoint(MonitorCallback):
     """Save ``model.state_dict()`` to ``filepath`` after each epoch (safetensors, written atomically).
 
     ``filepath`` may name the epoch and logged values: ``'ckpt-{epoch:02d}-{val_loss:.2f}.safetensors'``.
-    With ``save_best_only`` a file is written only when ``monitor`` improves.
+    With ``save_best_only`` a file is written only when ``monitor`` improves
+    (by more than ``min_delta``; Keras has no such argument and behaves as 0).
     """
 
-    def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False, mode="auto"):
-        super().__init__()
-        self.filepath, self.monitor, self.verbose = os.fspath(filepath), monitor, verbose
+    def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False, mode="auto",
+                 min_delta=0.0):
+        super().__init__(monitor, mode, min_delta)
+        self.filepath, self.verbose = os.fspath(filepath), verbose
         self.save_best_only = save_best_only
-        self.mode = _better(mode, monitor, "ModelCheckpoint")
-        self.best = np.inf if self.mode == "min" else -np.inf
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
@@ -131,11 +144,8 @@ class ModelCheckpoint(Callback):
                 f"{{epoch}} and the logged names {sorted(logs)}"
             ) from error
         if self.save_best_only:
-            current = _monitored(logs, self.monitor, "ModelCheckpoint")
-            if current is None:
-                return
-            improved = current < self.best if self.mode == "min" else current > self.best
-            if not improved:
+            current = self.monitored(logs)
+            if current is None or not self.improved(current):
                 return
             if self.verbose:
                 print(f"Epoch {epoch + 1}: {self.monitor} improved from {self.best:.5f} to {current:.5f}, "
@@ -180,7 +190,7 @@ class LearningRateScheduler(Callback):
             logs["learning_rate"] = _lr(self.model.optimizer)
 
 
-class ReduceLROnPlateau(Callback):
+class ReduceLROnPlateau(MonitorCallback):
     """Multiply the learning rate by ``factor`` when ``monitor`` stalls for ``patience`` epochs.
 
     An improvement must beat the best value by more than ``min_delta``; after
@@ -191,30 +201,27 @@ class ReduceLROnPlateau(Callback):
 
     def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto", min_delta=1e-4,
                  cooldown=0, min_lr=0.0):
-        super().__init__()
+        super().__init__(monitor, mode, min_delta)
         if not 0 < factor < 1:
             raise ValueError(f"ReduceLROnPlateau: factor must be in (0, 1), got {factor!r}")
-        self.monitor, self.factor, self.patience, self.verbose = monitor, factor, patience, verbose
-        self.min_delta, self.cooldown, self.min_lr = min_delta, cooldown, min_lr
-        self.mode = _better(mode, monitor, "ReduceLROnPlateau")
+        self.factor, self.patience, self.verbose = factor, patience, verbose
+        self.cooldown, self.min_lr = cooldown, min_lr
 
     def on_train_begin(self, logs=None):
-        self.best = np.inf if self.mode == "min" else -np.inf
+        self.reset_best()
         self.wait, self.cooldown_counter = 0, 0
 
     def on_epoch_end(self, epoch, logs=None):
         optimizer = self.model.optimizer
         if logs is not None:
             logs["learning_rate"] = _lr(optimizer)
-        current = _monitored(logs, self.monitor, "ReduceLROnPlateau")
+        current = self.monitored(logs)
         if current is None:
             return
         if self.cooldown_counter > 0:
             self.cooldown_counter -= 1
             self.wait = 0
-        improved = (current < self.best - self.min_delta if self.mode == "min"
-                    else current > self.best + self.min_delta)
-        if improved:
+        if self.improved(current):
             self.best, self.wait = current, 0
         elif self.cooldown_counter == 0:
             self.wait += 1

@@ -11,8 +11,8 @@ through unchanged, so both idioms work::
 
 from .. import metrics as _metrics
 from .. import optim
-from ..metrics._inputs import value_pair
 from .objective import LOSS_NAMES, Objective
+from .trainer import Trainer
 
 # name -> (class, Keras's defaults in the class's own argument names). Where
 # Keras's update rule differs slightly from the PyTorch one (see
@@ -30,19 +30,6 @@ _METRIC_NAMES = ("accuracy", "acc", "precision", "recall", "f1_score", "f1", "ma
 
 
 _MULTICLASS = ("sparse_categorical_crossentropy", "categorical_crossentropy")
-
-
-class Compiled:
-    """What ``compile`` settled: the optimizer, the loss (as an Objective) and the metrics."""
-
-    def __init__(self, optimizer, objective, metrics):
-        self.optimizer = optimizer
-        self.objective = objective
-        self.metrics = metrics
-
-    @property
-    def metric_names(self):
-        return [m.name for m in self.metrics]
 
 
 def resolve_optimizer(model, optimizer):
@@ -77,27 +64,6 @@ def _trainable(model):
     return params
 
 
-class BinaryAccuracy(_metrics.Metric):
-    """Keras' accuracy for a binary loss: each output thresholded on its own (multi-label too)."""
-
-    name = "accuracy"
-
-    def __init__(self, name=None, threshold=0.5):
-        self.threshold = threshold
-        super().__init__(name)
-
-    def reset(self):
-        self.correct, self.total = 0, 0
-
-    def update(self, y_true, y_pred):
-        t, p = value_pair(y_true, y_pred)
-        self.correct += int(((p > self.threshold) == (t > self.threshold)).sum())
-        self.total += t.size
-
-    def result(self):
-        return self.correct / self.total if self.total else 0.0
-
-
 def resolve_metric(metric, loss_name):
     """A streaming metric object; names follow Keras, and 'accuracy' follows the loss as in Keras."""
     if isinstance(metric, _metrics.Metric):
@@ -111,7 +77,7 @@ def resolve_metric(metric, loss_name):
         )
     key = metric.lower()
     if key in ("accuracy", "acc") and loss_name == "binary_crossentropy":
-        obj = BinaryAccuracy()
+        obj = _metrics.BinaryAccuracy()
     else:
         obj = _metrics.get(key)
     if key in ("precision", "recall", "f1_score", "f1") and loss_name in _MULTICLASS:
@@ -141,19 +107,9 @@ def compile_model(model, optimizer="rmsprop", loss=None, metrics=None):
     if duplicates or "loss" in names:
         raise ValueError(
             f"compile: metric names must be unique and not 'loss'; repeated: {duplicates or ['loss']}")
-    compiled = Compiled(resolve_optimizer(model, optimizer), objective, resolved)
-    # object.__setattr__: keep these out of the Module registries (and so out of state_dict).
-    object.__setattr__(model, "_compiled", compiled)
-    object.__setattr__(model, "optimizer", compiled.optimizer)
-    object.__setattr__(model, "stop_training", False)
+    # Plain attributes (none is a Module, Parameter or Tensor, so none enters the state_dict):
+    # the trainer for fit & co, and Keras's names for what a callback may read or set.
+    model.trainer = Trainer(resolve_optimizer(model, optimizer), objective, resolved)
+    model.optimizer = model.trainer.optimizer
+    model.stop_training = False
     return None
-
-
-def compiled_state(model, caller):
-    compiled = model.__dict__.get("_compiled")
-    if compiled is None:
-        raise RuntimeError(
-            f"{caller}: {type(model).__name__} is not compiled; call "
-            "model.compile(optimizer=..., loss=..., metrics=[...]) first"
-        )
-    return compiled

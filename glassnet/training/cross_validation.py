@@ -31,7 +31,7 @@ from ..data.preprocessing import MinMaxScaler, StandardScaler
 from ..data.split import kfold_indices
 from ..nn.module import Module
 from ..tensor import Tensor
-from .compile import compiled_state
+from .trainer import trainer_of
 
 _SCALERS = {"standard": StandardScaler, "minmax": MinMaxScaler}
 
@@ -105,7 +105,7 @@ def _build(build_model, fold):
     if not isinstance(model, Module):
         raise TypeError(f"cross_validate: build_model() must return an nn.Module, got {type(model).__name__}")
     try:
-        compiled_state(model, "cross_validate")
+        trainer_of(model, "cross_validate")
     except RuntimeError:
         raise RuntimeError(
             f"cross_validate: build_model() returned a {type(model).__name__} that is not compiled (fold "
