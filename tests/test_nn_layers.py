@@ -92,12 +92,16 @@ def test_init_is_reproducible_with_manual_seed():
 # -------------------------------------------------------------- LazyLinear
 def test_lazy_linear_infers_in_features_on_first_call():
     model = nn.Sequential(nn.LazyLinear(16), nn.ReLU(), nn.LazyLinear(3))
-    assert list(model.parameters()) == []
+    before = list(model.parameters())  # uninitialized, as in PyTorch: no shape yet
+    assert [type(p).__name__ for p in before] == ["UninitializedParameter"] * 4
+    assert sum(p.numel() for p in before) == 0
     assert repr(model[0]) == "LazyLinear(in_features=0, out_features=16, bias=True)"
     out = model(glassnet.randn(8, 20))
     assert out.shape == (8, 3)
     assert type(model[0]) is nn.Linear and model[0].in_features == 20 and model[2].in_features == 16
     assert [n for n, _ in model.named_parameters()] == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    assert [p for p in model.parameters()] == before  # the same objects, now filled in
+    assert all(type(p) is nn.Parameter for p in before)
     assert repr(model[0]) == "Linear(in_features=20, out_features=16, bias=True)"
     assert np.abs(model[0].weight.data).max() <= 1 / math.sqrt(20)
 

@@ -3,8 +3,8 @@
 from . import functional, init, utils
 from .activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Softplus, Tanh
 from .containers import ModuleDict, ModuleList, Sequential
-from .conv import Conv1d, Conv2d, ConvTranspose2d, LazyConv2d
-from .dropout import Dropout
+from .conv import Conv1d, Conv2d, ConvTranspose2d, LazyConv1d, LazyConv2d
+from .dropout import Dropout, Dropout2d
 from .embedding import Embedding
 from .flatten import Flatten, Unflatten
 from .linear import Identity, LazyLinear, Linear
@@ -19,7 +19,7 @@ from .loss import (
     SmoothL1Loss,
 )
 from .module import IncompatibleKeys, Module, Parameter
-from .norm import BatchNorm1d, BatchNorm2d, Dropout2d, LayerNorm
+from .norm import BatchNorm1d, BatchNorm2d, LayerNorm, LazyBatchNorm1d, LazyBatchNorm2d
 from .pool import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from .rnn import GRU, LSTM, RNN, RNNBase
 from .rnn_cells import GRUCell, LSTMCell, RNNCell, RNNCellBase

@@ -1,4 +1,4 @@
-"""Convolution layers: ``Conv1d``, ``Conv2d``, ``LazyConv2d`` (Keras' ``Conv2D``) and ``ConvTranspose2d``.
+"""Convolution layers: ``Conv1d``, ``Conv2d``, ``ConvTranspose2d``; ``LazyConv1d`` and ``LazyConv2d``.
 
 A convolution layer slides ``out_channels`` small filters over the input;
 each filter sees ``in_channels / groups`` channels of a ``kernel_size``
@@ -13,6 +13,7 @@ from .. import backend
 from ..ops import conv as C
 from ..ops.conv_transpose import conv_transpose2d
 from . import init
+from .lazy import LazyModuleMixin, UninitializedParameter
 from .module import Module, Parameter
 
 
@@ -150,13 +151,8 @@ class ConvTranspose2d(_ConvNd):
                                 self.output_padding, self.groups, self.dilation)
 
 
-class LazyConv2d(Conv2d):
-    """A Conv2d that learns ``in_channels`` from its first input (Keras' ``Conv2D(filters, k)``).
-
-    Its parameters do not exist until the first call (or ``load_state_dict``),
-    so run one batch through the model before building the optimizer.  Then
-    it turns into a plain ``Conv2d``, as in PyTorch.
-    """
+class _LazyConvNd(LazyModuleMixin):
+    """What LazyConv1d and LazyConv2d add to their convolution: ``in_channels`` from the first input."""
 
     def __init__(self, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
                  padding_mode="zeros", dtype=None):
@@ -164,36 +160,45 @@ class LazyConv2d(Conv2d):
                          padding_mode, dtype)
 
     def _create_parameters(self, dtype, bias):
-        self._use_bias, self._dtype = bias, dtype
-        self.register_parameter("weight", None)
-        self.register_parameter("bias", None)
+        self._dtype = dtype
+        self.weight = UninitializedParameter(dtype=dtype)
+        self.register_parameter("bias", UninitializedParameter(dtype=dtype) if bias else None)
 
-    def reset_parameters(self):
-        if self.in_channels:
-            super().reset_parameters()
+    def infer_sizes(self, input):  # noqa: A002 - PyTorch's name
+        n, name = self._n, type(self).__name__
+        if input.ndim not in (n + 1, n + 2):
+            raise RuntimeError(f"{name}: expected a {n + 1}-D or {n + 2}-D input, got shape "
+                               f"{tuple(input.shape)}")
+        self._set_in_channels(input.shape[-n - 1])
 
-    def _materialize(self, in_channels, dtype):
+    def infer_sizes_from_state(self, tensors):
+        weight = tensors.get("weight")
+        if weight is None or np.ndim(weight) != self._n + 2:
+            return False
+        self._set_in_channels(np.shape(weight)[1] * self.groups)
+        return True
+
+    def _set_in_channels(self, in_channels):
         if in_channels % self.groups:
-            raise ValueError(f"LazyConv2d: the input's {in_channels} channels are not divisible by "
-                             f"groups={self.groups}")
+            raise ValueError(f"{type(self).__name__}: the input's {in_channels} channels are not divisible "
+                             f"by groups={self.groups}")
         self.in_channels = in_channels
-        bias, dtype = self._use_bias, self._dtype or dtype
-        for name in ("_use_bias", "_dtype"):
-            del self.__dict__[name]
-        self.__class__ = Conv2d
-        self._create_parameters(dtype, bias)
 
-    def _materialize_from_state(self, state_dict, prefix):
-        weight = state_dict.get(prefix + "weight")
-        if weight is not None and np.ndim(weight) == 4:
-            self._materialize(np.shape(weight)[1] * self.groups, backend.get_default_dtype())
+    def open_shapes(self):
+        return {"weight": self._weight_shape(), "bias": (self.out_channels,)}
 
-    def _has_bias(self):
-        return self._use_bias
 
-    def forward(self, input):  # noqa: A002
-        if input.ndim not in (3, 4):
-            raise RuntimeError(f"LazyConv2d: expected a 3-D or 4-D input, got shape {tuple(input.shape)}")
-        dtype = input.dtype if input.dtype.kind == "f" else backend.get_default_dtype()
-        self._materialize(input.shape[-3], dtype)
-        return self.forward(input)
+class LazyConv1d(_LazyConvNd, Conv1d):
+    """A Conv1d that learns ``in_channels`` from its first input (Keras's ``Conv1D(filters, k)``)."""
+
+    cls_to_become = Conv1d
+
+
+class LazyConv2d(_LazyConvNd, Conv2d):
+    """A Conv2d that learns ``in_channels`` from its first input (Keras's ``Conv2D(filters, k)``).
+
+    Until then its weight and bias are uninitialized parameters (``nn/lazy.py``);
+    then it becomes a plain ``Conv2d``, as in PyTorch.
+    """
+
+    cls_to_become = Conv2d

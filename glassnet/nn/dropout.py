@@ -1,6 +1,6 @@
-"""``Dropout``: randomly silence units while training, do nothing when evaluating."""
+"""``Dropout`` and ``Dropout2d``: silence random units (or channels) in training, nothing in eval."""
 
-from ..ops.dropout import dropout
+from ..ops.dropout import dropout, dropout2d
 from .module import Module
 
 
@@ -14,7 +14,7 @@ class Dropout(Module):
     def __init__(self, p=0.5, inplace=False):
         super().__init__()
         if not 0 <= p <= 1:
-            raise ValueError(f"Dropout: p is a probability and must be in [0, 1], got {p}")
+            raise ValueError(f"{type(self).__name__}: p is a probability and must be in [0, 1], got {p}")
         self.p = p
         self.inplace = inplace
 
@@ -23,3 +23,10 @@ class Dropout(Module):
 
     def extra_repr(self):
         return f"p={self.p}, inplace={self.inplace}"
+
+
+class Dropout2d(Dropout):
+    """Zero whole channels with probability ``p`` while training; the identity in ``eval()``."""
+
+    def forward(self, input):  # noqa: A002
+        return dropout2d(input, self.p, self.training)

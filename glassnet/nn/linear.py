@@ -6,6 +6,7 @@ import numpy as np
 from .. import backend
 from ..ops import linalg
 from . import init
+from .lazy import LazyModuleMixin, UninitializedParameter
 from .module import Module, Parameter
 
 
@@ -67,52 +68,34 @@ class Linear(Module):
         )
 
 
-class LazyLinear(Linear):
-    """A Linear layer that learns ``in_features`` from its first input.
+class LazyLinear(LazyModuleMixin, Linear):
+    """A Linear layer that learns ``in_features`` from its first input (Keras's ``Dense(units)``).
 
-    ``LazyLinear(10)`` is Keras' ``Dense(10)``: you give only the output
-    size.  Its parameters do not exist until the first call (or until
-    ``load_state_dict`` gives their shapes), so run one batch through the
-    model *before* building an optimizer from ``model.parameters()``.  After
-    that the layer turns into a plain ``Linear``, as in PyTorch.
+    Until then its weight and bias are uninitialized parameters (see
+    ``nn/lazy.py``); an optimizer may be built from ``model.parameters()``
+    before the first call, as in PyTorch. Then it becomes a plain ``Linear``.
     """
+
+    cls_to_become = Linear
 
     def __init__(self, out_features, bias=True, dtype=None):
         Module.__init__(self)
-        self.in_features = 0
-        self.out_features = out_features
-        self._use_bias = bias
-        self._dtype = dtype
-        self.register_parameter("weight", None)
-        self.register_parameter("bias", None)
+        self.in_features, self.out_features, self._dtype = 0, out_features, dtype
+        self.weight = UninitializedParameter(dtype=dtype)
+        self.register_parameter("bias", UninitializedParameter(dtype=dtype) if bias else None)
 
-    def reset_parameters(self):
-        if self.in_features:
-            super().reset_parameters()
-
-    def _materialize(self, in_features, dtype):
-        """Create the parameters now that ``in_features`` is known."""
-        dtype = np.dtype(self._dtype or dtype)
-        self.in_features = in_features
-        self.weight = Parameter(np.empty((self.out_features, in_features), dtype))
-        if self._use_bias:
-            self.bias = Parameter(np.empty(self.out_features, dtype))
-        for name in ("_use_bias", "_dtype"):
-            del self.__dict__[name]
-        self.__class__ = Linear
-        self.reset_parameters()
-
-    def _materialize_from_state(self, state_dict, prefix):
-        weight = state_dict.get(prefix + "weight")
-        if weight is not None and np.ndim(weight) == 2:
-            self._materialize(np.shape(weight)[1], backend.get_default_dtype())
-
-    def extra_repr(self):
-        return f"in_features=0, out_features={self.out_features}, bias={self._use_bias}"
-
-    def forward(self, input):  # noqa: A002 - PyTorch's name
+    def infer_sizes(self, input):  # noqa: A002 - PyTorch's name
         if input.ndim == 0:
-            raise RuntimeError(f"{self._describe()}: expected at least 1-d input, got a scalar")
-        dtype = input.dtype if input.dtype.kind == "f" else backend.get_default_dtype()
-        self._materialize(input.shape[-1], dtype)
-        return self.forward(input)
+            raise RuntimeError(f"LazyLinear(out_features={self.out_features}): expected at least 1-d input, "
+                               "got a scalar")
+        self.in_features = input.shape[-1]
+
+    def infer_sizes_from_state(self, tensors):
+        weight = tensors.get("weight")
+        if weight is None or np.ndim(weight) != 2:
+            return False
+        self.in_features = np.shape(weight)[1]
+        return True
+
+    def open_shapes(self):
+        return {"weight": (self.out_features, self.in_features), "bias": (self.out_features,)}

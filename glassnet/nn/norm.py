@@ -1,4 +1,4 @@
-"""Normalisation layers (``BatchNorm1d``, ``BatchNorm2d``, ``LayerNorm``) and ``Dropout2d``.
+"""Normalisation layers: ``BatchNorm1d``, ``BatchNorm2d`` (and their lazy forms), ``LayerNorm``.
 
 Batch norm keeps running estimates of each channel's mean and variance as
 buffers: saved in the ``state_dict``, updated in training mode, used in
@@ -10,8 +10,8 @@ import numpy as np
 
 from .. import backend
 from ..ops import norm as N
-from ..ops.dropout import dropout2d
 from ..tensor import Tensor
+from .lazy import LazyModuleMixin, UninitializedBuffer, UninitializedParameter
 from .module import Module, Parameter
 
 
@@ -80,6 +80,50 @@ class BatchNorm2d(_BatchNorm):
     _dims = (4,)
 
 
+class _LazyBatchNorm(LazyModuleMixin):
+    """What LazyBatchNorm1d and LazyBatchNorm2d add: ``num_features`` from the first input's dim 1."""
+
+    def __init__(self, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, dtype=None, *,
+                 bias=True):
+        super().__init__(0, eps, momentum, affine, track_running_stats, dtype, bias=bias)
+        self._dtype = dtype
+        for name in ("weight", "bias"):
+            if self._parameters[name] is not None:
+                self._parameters[name] = UninitializedParameter(dtype=dtype)
+        for name in ("running_mean", "running_var"):
+            if self._buffers[name] is not None:
+                self._buffers[name] = UninitializedBuffer(dtype=dtype)
+
+    def infer_sizes(self, input):  # noqa: A002 - PyTorch's name
+        if input.ndim not in self._dims:
+            ranks = " or ".join(f"{d}-D" for d in self._dims)
+            raise RuntimeError(f"{type(self).__name__}: expected a {ranks} input, "
+                               f"got shape {tuple(input.shape)}")
+        self.num_features = input.shape[1]
+
+    def infer_sizes_from_state(self, tensors):
+        known = [tensors[name] for name in ("weight", "running_mean") if name in tensors]
+        if not known or np.ndim(known[0]) != 1:
+            return False
+        self.num_features = len(known[0])
+        return True
+
+    def open_shapes(self):
+        return dict.fromkeys(("weight", "bias", "running_mean", "running_var"), (self.num_features,))
+
+
+class LazyBatchNorm1d(_LazyBatchNorm, BatchNorm1d):
+    """A BatchNorm1d whose ``num_features`` comes from the first input, as in PyTorch."""
+
+    cls_to_become = BatchNorm1d
+
+
+class LazyBatchNorm2d(_LazyBatchNorm, BatchNorm2d):
+    """A BatchNorm2d whose ``num_features`` (channels) comes from the first input, as in PyTorch."""
+
+    cls_to_become = BatchNorm2d
+
+
 class LayerNorm(Module):
     """Normalise each sample over its trailing ``normalized_shape`` dims, then scale and shift."""
 
@@ -104,19 +148,3 @@ class LayerNorm(Module):
     def extra_repr(self):
         return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
                 f"bias={self.bias is not None}")
-
-
-class Dropout2d(Module):
-    """Zero whole channels with probability ``p`` while training; the identity in ``eval()``."""
-
-    def __init__(self, p=0.5, inplace=False):
-        super().__init__()
-        if not 0 <= p <= 1:
-            raise ValueError(f"Dropout2d: p is a probability and must be in [0, 1], got {p}")
-        self.p, self.inplace = p, inplace
-
-    def forward(self, input):  # noqa: A002
-        return dropout2d(input, self.p, self.training)
-
-    def extra_repr(self):
-        return f"p={self.p}, inplace={self.inplace}"

@@ -22,10 +22,16 @@ class Adagrad(Optimizer):
         super().add_param_group(param_group)
         # The accumulator exists from the start (not the first step), as in PyTorch,
         # so a state dict saved before training already holds it.
+        # A lazy layer's parameter gets its accumulator at the first step, when it has a shape.
         group = self.param_groups[-1]
         for p in group["params"]:
-            init = np.full_like(p.data, group["initial_accumulator_value"])
-            self.state[p] = {"step": 0, "sum": _buffer(init)}
+            if not getattr(p, "is_uninitialized", False):
+                self._init_state(p, group)
+
+    def _init_state(self, p, group):
+        init = np.full_like(p.data, group["initial_accumulator_value"])
+        state = self.state[p] = {"step": 0, "sum": _buffer(init)}
+        return state
 
     def _check_group(self, group):
         self._non_negative(group, "lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps")
@@ -36,7 +42,7 @@ class Adagrad(Optimizer):
         for p in group["params"]:
             if p.grad is None:
                 continue
-            param, state = p.data, self.state[p]
+            param, state = p.data, self.state.get(p) or self._init_state(p, group)
             state["step"] += 1
             clr = lr / (1 + (state["step"] - 1) * lr_decay)
             d = self._direction(param, p.grad.data, weight_decay, maximize)

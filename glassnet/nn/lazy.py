@@ -1,0 +1,104 @@
+"""Lazy layers: the size that depends on the input is learnt from the first input.
+
+``LazyLinear(10)`` is Keras's ``Dense(10)``: only the output size is given.
+Its parameters exist from the start, as *uninitialized* parameters with no
+shape yet, so ``model.parameters()`` yields them and an optimizer built
+before the first call holds them. The first call (or ``load_state_dict``)
+fills those same objects in place with their real shape and initial values,
+and the layer becomes its ordinary class (``Linear``), as in PyTorch.
+
+A lazy layer is its ordinary class plus ``LazyModuleMixin`` and three
+small methods::
+
+    class LazyLinear(LazyModuleMixin, Linear):
+        cls_to_become = Linear
+        def infer_sizes(self, input): self.in_features = input.shape[-1]
+        def infer_sizes_from_state(self, tensors): ...   # tensors: name -> array of the state_dict
+        def open_shapes(self): return {"weight": (self.out_features, self.in_features), ...}
+"""
+
+import numpy as np
+
+from .. import backend
+from ..tensor import Tensor
+from .module import Parameter
+
+
+class UninitializedParameter(Parameter):
+    """A parameter whose shape is not known yet; ``materialize`` makes it an ordinary one, in place."""
+
+    __slots__ = ()  # Parameter's own layout, so the class can be swapped
+    is_uninitialized = True
+
+    def __init__(self, requires_grad=True, dtype=None):
+        super().__init__(np.empty(0, _float_dtype(dtype)), requires_grad)
+
+    def materialize(self, shape, dtype):
+        self.data = np.empty(shape, dtype)
+        self.__class__ = Parameter
+
+    def __repr__(self):
+        return "<UninitializedParameter>"
+
+
+class UninitializedBuffer(Tensor):
+    """A buffer (running statistics) whose shape is not known yet."""
+
+    __slots__ = ()
+    is_uninitialized = True
+
+    def __init__(self, dtype=None):
+        super().__init__(np.empty(0, _float_dtype(dtype)))
+
+    def materialize(self, shape, dtype):
+        self.data = np.empty(shape, dtype)
+        self.__class__ = Tensor
+
+    def __repr__(self):
+        return "<UninitializedBuffer>"
+
+
+def _float_dtype(dtype):
+    return backend.get_default_dtype() if dtype is None else np.dtype(dtype)
+
+
+class LazyModuleMixin:
+    """Turns a layer with open sizes into its ordinary class at the first call.
+
+    The subclass sets ``cls_to_become`` and writes ``infer_sizes(input)``,
+    ``infer_sizes_from_state(tensors)`` (True when the state dict told it
+    the sizes) and ``open_shapes()``; the ordinary class's
+    ``reset_parameters`` then initialises the new tensors. ``self._dtype``
+    is the dtype asked for at construction (None: the input's).
+    """
+
+    cls_to_become = None
+
+    def has_uninitialized_params(self):
+        return True
+
+    def forward(self, input):  # noqa: A002 - PyTorch's name
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{type(self).__name__}: expected a Tensor input, got {type(input).__name__}")
+        self.infer_sizes(input)
+        dtype = input.dtype if input.dtype.kind == "f" else backend.get_default_dtype()
+        self._materialize(dtype)
+        return self.forward(input)
+
+    def _materialize_from_state(self, state_dict, prefix):
+        """Called by ``Module.load_state_dict`` before anything is checked or copied."""
+        tensors = {key[len(prefix):]: value for key, value in state_dict.items()
+                   if key.startswith(prefix) and "." not in key[len(prefix):]}
+        if self.infer_sizes_from_state(tensors):
+            self._materialize(backend.get_default_dtype())
+
+    def _materialize(self, dtype):
+        dtype = np.dtype(self._dtype or dtype)
+        shapes = self.open_shapes()
+        for name, shape in shapes.items():
+            tensor = self._parameters.get(name, self._buffers.get(name))
+            if isinstance(tensor, (UninitializedParameter, UninitializedBuffer)):
+                tensor.materialize(shape, dtype)
+        del self.__dict__["_dtype"]
+        self.__class__ = self.cls_to_become
+        self.reset_parameters()
