@@ -194,3 +194,29 @@ def test_convolution_pooling_and_norm_rows():
     assert flops[4] == 2 * 3 * 9 * 4 * 12 * 12
     assert flops[1] == 2 * 6 * 28 * 28 and flops[3] == 4 * 6 * 14 * 14
     assert "Buffers" in text
+
+
+def test_a_layer_states_its_own_flops_and_summary_uses_them():
+    class Square(nn.Module):
+        flops_per_output_element = 1
+
+        def forward(self, x):
+            return x * x
+
+    class Projection(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.weight = nn.Parameter(glassnet.randn(4, 3))
+
+        def forward(self, x):
+            return x @ self.weight.t()
+
+        def flops(self, in_shape, out_shape):
+            return 2 * 3 * 4 * in_shape[0]
+
+    model = nn.Sequential(Projection(), Square())
+    text = model.summary(input_shape=(3,))
+    rows = {line.split()[1]: line for line in text.splitlines() if line.startswith(("0 ", "1 "))}
+    assert rows["(Projection)"].split()[-1] == "24" and "~" not in rows["(Projection)"]
+    assert rows["(Square)"].split()[-1] == "4"
+    assert "Total FLOPs: 28 per sample" in text

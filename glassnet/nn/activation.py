@@ -15,6 +15,8 @@ def _inplace_repr(inplace):
 class ReLU(Module):
     """max(x, 0)."""
 
+    flops_per_output_element = 1  # a convention: exp costs more than max
+
     def __init__(self, inplace=False):
         super().__init__()
         self.inplace = inplace
@@ -28,6 +30,8 @@ class ReLU(Module):
 
 class LeakyReLU(Module):
     """x for x > 0, negative_slope * x otherwise: negative inputs keep a small gradient."""
+
+    flops_per_output_element = 1  # a convention: exp costs more than max
 
     def __init__(self, negative_slope=0.01, inplace=False):
         super().__init__()
@@ -44,17 +48,23 @@ class LeakyReLU(Module):
 class Sigmoid(Module):
     """1 / (1 + e^-x): squashes to (0, 1), e.g. a probability for binary classification."""
 
+    flops_per_output_element = 1  # a convention: exp costs more than max
+
     def forward(self, input):  # noqa: A002
         return A.sigmoid(input)
 
 
 class Tanh(Module):
+    flops_per_output_element = 1  # a convention: exp costs more than max
+
     def forward(self, input):  # noqa: A002
         return A.tanh(input)
 
 
 class GELU(Module):
     """x * Phi(x), the activation of BERT and GPT; ``approximate='tanh'`` for the fast form."""
+
+    flops_per_output_element = 1  # a convention: exp costs more than max
 
     def __init__(self, approximate="none"):
         super().__init__()
@@ -72,6 +82,8 @@ class GELU(Module):
 class SiLU(Module):
     """x * sigmoid(x) (swish)."""
 
+    flops_per_output_element = 1  # a convention: exp costs more than max
+
     def __init__(self, inplace=False):
         super().__init__()
         self.inplace = inplace
@@ -84,6 +96,8 @@ class SiLU(Module):
 
 
 class ELU(Module):
+    flops_per_output_element = 1  # a convention: exp costs more than max
+
     def __init__(self, alpha=1.0, inplace=False):
         super().__init__()
         self.alpha = alpha
@@ -97,6 +111,8 @@ class ELU(Module):
 
 
 class Softplus(Module):
+    flops_per_output_element = 1  # a convention: exp costs more than max
+
     def __init__(self, beta=1.0, threshold=20.0):
         super().__init__()
         self.beta = beta
@@ -116,6 +132,8 @@ class Softmax(Module):
     instead: it fuses log-softmax with the loss and is more accurate.
     """
 
+    flops_per_output_element = 3  # exp, sum, divide (or log)
+
     def __init__(self, dim=-1):
         super().__init__()
         self.dim = dim
@@ -129,6 +147,8 @@ class Softmax(Module):
 
 class LogSoftmax(Module):
     """Log-probabilities along ``dim``; pair it with ``NLLLoss``."""
+
+    flops_per_output_element = 3  # exp, sum, divide (or log)
 
     def __init__(self, dim=-1):
         super().__init__()

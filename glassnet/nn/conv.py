@@ -7,6 +7,8 @@ PyTorch, so a ``state_dict`` moves across unchanged.
 """
 
 
+import math
+
 import numpy as np
 
 from .. import backend
@@ -92,6 +94,10 @@ class _ConvNd(Module):
         self._check_input(input)
         fn = C.conv1d if self._n == 1 else C.conv2d
         return fn(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+    def flops(self, in_shape, out_shape):
+        # Every output element is a dot product over (in_channels / groups) x the kernel window.
+        return 2 * (self.in_channels // self.groups) * math.prod(self.kernel_size) * math.prod(out_shape)
 
     def _describe(self):
         return f"{type(self).__name__}({self.extra_repr()})"

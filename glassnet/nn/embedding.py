@@ -17,6 +17,8 @@ class Embedding(Module):
     multiplying one-hot rows by ``weight``, without building the one-hots.
     """
 
+    flops_per_output_element = 0  # a table lookup
+
     def __init__(self, num_embeddings, embedding_dim, padding_idx=None, max_norm=None, norm_type=2.0,
                  scale_grad_by_freq=False, sparse=False, _weight=None, _freeze=False, dtype=None):
         super().__init__()

@@ -9,6 +9,8 @@ from .module import Module
 class Flatten(Module):
     """Merge dims ``start_dim..end_dim`` into one; by default keep the batch dim."""
 
+    flops_per_output_element = 0
+
     def __init__(self, start_dim=1, end_dim=-1):
         super().__init__()
         self.start_dim = start_dim

@@ -1,5 +1,6 @@
 """Dense layers: ``Linear``, ``LazyLinear`` (Keras' ``Dense``) and ``Identity``."""
 
+import math
 
 import numpy as np
 
@@ -12,6 +13,8 @@ from .module import Module, Parameter
 
 class Identity(Module):
     """Returns its input; a placeholder where a layer is optional."""
+
+    flops_per_output_element = 0
 
     def __init__(self, *args, **kwargs):
         super().__init__()
@@ -57,6 +60,11 @@ class Linear(Module):
         if bias is None:
             return linalg.Linear.apply(input, weight)
         return linalg.Linear.apply(input, weight, bias)
+
+    def flops(self, in_shape, out_shape):
+        # One multiply-add per weight and output row; the bias add replaces the one addition
+        # a dot product of length in_features does not need, so the count is exact with a bias.
+        return 2 * self.in_features * self.out_features * math.prod(out_shape[:-1])
 
     def _describe(self):
         return f"{type(self).__name__}(in_features={self.in_features}, out_features={self.out_features})"

@@ -7,6 +7,7 @@ Assigning one as an attribute registers it, so ``parameters()``,
 Names and behaviour follow ``torch.nn.Module``.
 """
 
+import math
 from collections import OrderedDict, namedtuple
 
 import numpy as np
@@ -410,6 +411,18 @@ class Module:
         """The output for one batch of ``predict``: ``self(x)``."""
         from ..training.trainer import Trainer
         return Trainer.predict_step(self, batch)
+
+    # For summary(): what one call costs. An element-wise layer only sets the class attribute;
+    # a layer whose cost depends on its sizes overrides flops().
+    flops_per_output_element = None
+    flops_exact = True  # False: flops() is an estimate, marked ~ in the table
+
+    def flops(self, in_shape, out_shape):
+        """FLOPs of one call with these input and output shapes (batch included; a multiply-add
+        counts 2), or None when the layer does not know and summary() should estimate."""
+        if self.flops_per_output_element is None or out_shape is None:
+            return None
+        return self.flops_per_output_element * math.prod(out_shape)
 
     def summary(self, input_shape=None, batch_size=-1, **kwargs):
         """Print and return Keras' layer table: output shapes, parameters, FLOPs (see training.summary)."""

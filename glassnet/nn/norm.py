@@ -16,6 +16,8 @@ from .module import Module, Parameter
 
 
 class _BatchNorm(Module):
+    flops_per_output_element = 2  # at inference, a scale and a shift
+
     _dims = ()  # the accepted input ranks
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
@@ -126,6 +128,8 @@ class LazyBatchNorm2d(_LazyBatchNorm, BatchNorm2d):
 
 class LayerNorm(Module):
     """Normalise each sample over its trailing ``normalized_shape`` dims, then scale and shift."""
+
+    flops_per_output_element = 5  # mean, variance, then scale and shift
 
     def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, dtype=None):
         super().__init__()

@@ -4,12 +4,22 @@ They have no parameters; each holds its window settings and calls the
 function of the same name in ``glassnet.nn.functional``.
 """
 
+import math
+
 from ..ops import pool as P
 from .module import Module
 
 
+def _window_flops(self, in_shape, out_shape):
+    """Every output reads one window."""
+    kernel = self.kernel_size if isinstance(self.kernel_size, tuple) else (self.kernel_size,) * 2
+    return math.prod(kernel) * math.prod(out_shape)
+
+
 class MaxPool2d(Module):
     """The largest value of each ``kernel_size`` window; ``stride`` defaults to the kernel size."""
+
+    flops = _window_flops
 
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False,
                  ceil_mode=False):
@@ -30,6 +40,8 @@ class MaxPool2d(Module):
 
 class AvgPool2d(Module):
     """The mean of each window; ``count_include_pad=False`` leaves padding out of the mean."""
+
+    flops = _window_flops
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                  divisor_override=None):
@@ -56,6 +68,9 @@ class AdaptiveAvgPool2d(Module):
 
     def forward(self, input):  # noqa: A002
         return P.adaptive_avg_pool2d(input, self.output_size)
+
+    def flops(self, in_shape, out_shape):
+        return math.prod(in_shape)  # every input element is added once
 
     def extra_repr(self):
         return f"output_size={self.output_size}"

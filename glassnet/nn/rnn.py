@@ -30,6 +30,14 @@ _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
 
 class RNNBase(Module):
+    flops_exact = False  # summary(): the gates' element-wise work is left out
+
+    def flops(self, in_shape, out_shape):
+        if in_shape is None or len(in_shape) != 3:
+            return None
+        # Every weight is used once per time step of every sequence.
+        return 2 * sum(p.numel() for p in self.parameters()) * in_shape[0] * in_shape[1]
+
     def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
                  dropout=0.0, bidirectional=False, proj_size=0, dtype=None):
         super().__init__()

@@ -6,7 +6,8 @@ every module's ``forward`` is wrapped for that one call to record what went
 in and what came out. The wrappers are removed afterwards, even if the
 forward fails.
 
-FLOPs are counted per sample, with a multiply-add counted as 2 FLOPs:
+FLOPs are counted per sample, with a multiply-add counted as 2 FLOPs. Each
+layer states its own count (``Module.flops``, beside its ``forward``):
 
 * ``Linear``: ``2 * in_features * out_features`` per output row (the bias
   add takes the place of the one addition a dot product of length ``in``
@@ -34,14 +35,9 @@ import numpy as np
 
 from .. import backend
 from ..autograd import no_grad
-from ..nn import activation as act
-from ..nn.dropout import Dropout
-from ..nn.flatten import Flatten
-from ..nn.linear import Identity, Linear
+from ..nn.linear import Linear
 from ..tensor import Tensor
 
-_ELEMENTWISE = (act.ReLU, act.LeakyReLU, act.Sigmoid, act.Tanh, act.GELU, act.SiLU, act.ELU, act.Softplus)
-_FREE = (Dropout, Flatten, Identity)
 # The batch run when no batch_size is given: odd, so it is rarely mistaken for another dimension.
 DUMMY_BATCH = 3
 CONVENTION = ("FLOPs per sample; a multiply-add counts as 2 FLOPs, an activation 1 per element; "
@@ -79,38 +75,17 @@ def _count(n):
 
 
 def flops_of(module, in_shape, out_shape, batch):
-    """``(FLOPs per sample, exact?)`` for one call of ``module``; shapes include the batch dim."""
-    out_elems = _count(out_shape) / batch if out_shape is not None else 0
-    if isinstance(module, Linear):
-        rows = _count(out_shape[:-1]) / batch
-        return int(2 * module.in_features * module.out_features * rows), True
-    if hasattr(module, "in_channels") and hasattr(module, "kernel_size"):
-        kernel = module.kernel_size if isinstance(module.kernel_size, tuple) else (module.kernel_size,)
-        per_output = module.in_channels // getattr(module, "groups", 1) * math.prod(kernel)
-        return int(2 * per_output * out_elems), True
-    kind = type(module).__name__
-    if isinstance(module, _FREE) or kind in ("Embedding", "Dropout2d"):
-        return 0, True
-    if kind.startswith("BatchNorm"):
-        return int(2 * out_elems), True
-    if kind == "LayerNorm":
-        return int(5 * out_elems), True
-    if hasattr(module, "kernel_size"):  # pooling: every output reads a window
-        kernel = module.kernel_size if isinstance(module.kernel_size, tuple) else (module.kernel_size,) * 2
-        return int(math.prod(kernel) * out_elems), True
-    if kind.startswith("Adaptive") and in_shape is not None:
-        return int(_count(in_shape) / batch), True
-    if isinstance(module, _ELEMENTWISE):
-        return int(out_elems), True
-    if isinstance(module, (act.Softmax, act.LogSoftmax)):
-        return int(3 * out_elems), True
-    if hasattr(module, "hidden_size") and hasattr(module, "batch_first") and in_shape and len(in_shape) == 3:
-        # Recurrent: every weight is used once per time step; the gates' element-wise work is left out.
-        steps = in_shape[1] if module.batch_first else in_shape[0]
-        return int(2 * sum(p.numel() for p in module.parameters()) * steps), False
+    """``(FLOPs per sample, exact?)`` for one call of ``module``; shapes include the batch dim.
+
+    The layer says (``Module.flops``); a layer that does not gets the marked estimate.
+    """
+    own = module.flops(in_shape, out_shape)
+    if own is not None:
+        return int(own / batch), module.flops_exact
     params = sum(p.numel() for p in module.parameters(recurse=False))
     if params:
         return int(2 * params), False
+    out_elems = _count(out_shape) / batch if out_shape is not None else 0
     return (int(out_elems) if in_shape == out_shape else 0), False
 
 
