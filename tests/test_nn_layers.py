@@ -59,8 +59,9 @@ def test_linear_errors_name_the_layer_and_shapes():
     with pytest.raises(RuntimeError) as info:
         layer(glassnet.randn(32, 100))
     assert str(info.value) == (
-        "Linear(in_features=784, out_features=10): expected input with last dimension 784, "
-        "got shape (32, 100)"
+        "Linear(in_features=784, out_features=10): linear: input of shape (32, 100) does not fit a "
+        "weight of shape (10, 784) (out_features x in_features): expected the input's last dim to be "
+        "784, got 100"
     )
     with pytest.raises(TypeError, match="input has dtype float64 but the weights are float32"):
         layer(glassnet.randn(2, 784, dtype=glassnet.float64))

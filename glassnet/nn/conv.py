@@ -76,31 +76,19 @@ class _ConvNd(Module):
     def reset_parameters(self):
         init.default_affine_(self.weight, self.bias)
 
-    def _check_input(self, input):  # noqa: A002
-        n = self._n
-        if input.ndim not in (n + 1, n + 2) or input.shape[-n - 1] != self.in_channels:
-            dims = "L" if n == 1 else "H, W"
-            raise RuntimeError(
-                f"{self._describe()}: expected input of shape (N, {self.in_channels}, {dims}) or "
-                f"({self.in_channels}, {dims}), got {tuple(input.shape)}"
-            )
-        if input.data.dtype != self.weight.data.dtype:
-            raise TypeError(
-                f"{self._describe()}: input has dtype {input.dtype} but the weights are "
-                f"{self.weight.dtype}; convert the input (.float() / .double()) or the model (.to(dtype))"
-            )
-
     def forward(self, input):  # noqa: A002
-        self._check_input(input)
+        try:  # the op checks; the layer only says which layer it was
+            return self._convolve(input)
+        except (RuntimeError, TypeError, ValueError) as error:
+            raise self.named_error(error) from None
+
+    def _convolve(self, input):  # noqa: A002
         fn = C.conv1d if self._n == 1 else C.conv2d
         return fn(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
     def flops(self, in_shape, out_shape):
         # Every output element is a dot product over (in_channels / groups) x the kernel window.
         return 2 * (self.in_channels // self.groups) * math.prod(self.kernel_size) * math.prod(out_shape)
-
-    def _describe(self):
-        return f"{type(self).__name__}({self.extra_repr()})"
 
     def extra_repr(self):
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
@@ -151,8 +139,7 @@ class ConvTranspose2d(_ConvNd):
         # PyTorch's layout for a transposed convolution: input channels first.
         return (self.in_channels, self.out_channels // self.groups) + self.kernel_size
 
-    def forward(self, input):  # noqa: A002
-        self._check_input(input)
+    def _convolve(self, input):  # noqa: A002
         return conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding,
                                 self.output_padding, self.groups, self.dilation)
 

@@ -72,10 +72,12 @@ def _pool_is_tile(pool, out_size):
 
 def conv_relu_max_pool(conv, pool, x):
     """pool(relu(conv(x))) as relu(pool(conv without bias) + bias), for 4-D ``x`` under no_grad."""
-    conv._check_input(x)
     weight, bias = conv.weight, conv.bias
-    C.check_conv_args("conv2d", x, weight, bias, conv.groups, 2)
-    geom = C.conv_geometry("conv2d", x, weight, conv.stride, conv.padding, conv.dilation)
+    try:  # the checks of the unfused path, with its messages
+        C.check_conv_args("conv2d", x, weight, bias, conv.groups, 2)
+        geom = C.conv_geometry("conv2d", x, weight, conv.stride, conv.padding, conv.dilation)
+    except (RuntimeError, TypeError, ValueError) as error:
+        raise conv.named_error(error) from None
     if (not C.channels_last(x.shape[1], conv.groups) and _pool_is_tile(pool, geom.out_size)
             and tiles_suit(x.data, weight.data, geom, conv.groups)):
         count = tuple(n // 2 for n in geom.out_size)

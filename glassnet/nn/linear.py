@@ -46,20 +46,10 @@ class Linear(Module):
         init.default_affine_(self.weight, self.bias)
 
     def forward(self, input):  # noqa: A002 - PyTorch's name
-        weight, bias = self._parameters["weight"], self._parameters["bias"]
-        if input.ndim == 0 or input.shape[-1] != self.in_features:
-            raise RuntimeError(
-                f"{self._describe()}: expected input with last dimension {self.in_features}, "
-                f"got shape {tuple(input.shape)}"
-            )
-        if input.data.dtype != weight.data.dtype:
-            raise TypeError(
-                f"{self._describe()}: input has dtype {input.dtype} but the weights are "
-                f"{weight.dtype}; convert the input (.float() / .double()) or the model (.to(dtype))"
-            )
-        if bias is None:
-            return linalg.Linear.apply(input, weight)
-        return linalg.Linear.apply(input, weight, bias)
+        try:  # the op checks; the layer only says which layer it was
+            return linalg.linear(input, self._parameters["weight"], self._parameters["bias"])
+        except (RuntimeError, TypeError) as error:
+            raise self.named_error(error) from None
 
     def flops(self, in_shape, out_shape):
         # One multiply-add per weight and output row; the bias add replaces the one addition

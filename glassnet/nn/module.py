@@ -430,6 +430,14 @@ class Module:
         return summary(self, input_shape, batch_size, **kwargs)
 
     # -------------------------------------------------------------- display
+    def _describe(self):
+        """How error messages name this layer (its repr line, by default)."""
+        return f"{type(self).__name__}({self.extra_repr()})"
+
+    def named_error(self, error):
+        """``error`` again, its message led by this layer's name: an op names only itself."""
+        return type(error)(f"{self._describe()}: {error}")
+
     def extra_repr(self):
         """The text inside the parentheses of this module's repr line."""
         return ""

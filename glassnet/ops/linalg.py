@@ -110,6 +110,11 @@ def linear(x, weight, bias=None):
             f"{tuple(weight.shape)} (out_features x in_features): expected the input's "
             f"last dim to be {weight.shape[-1]}, got {x.shape[-1] if x.ndim else 'a scalar'}"
         )
+    if x.data.dtype != weight.data.dtype:
+        raise TypeError(
+            f"linear: input has dtype {x.dtype} but the weights are {weight.dtype}; convert the "
+            "input (.float() / .double()) or the model (.to(dtype))"
+        )
     if bias is None:
         return Linear.apply(x, weight)
     return Linear.apply(x, weight, bias)
