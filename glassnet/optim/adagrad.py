@@ -39,13 +39,10 @@ class Adagrad(Optimizer):
     def _step_group(self, group):
         lr, lr_decay, eps = float(group["lr"]), float(group["lr_decay"]), float(group["eps"])
         weight_decay, maximize = float(group["weight_decay"]), group["maximize"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            param, state = p.data, self.state.get(p) or self._init_state(p, group)
+        for param, grad, state in self._updates(group):
             state["step"] += 1
             clr = lr / (1 + (state["step"] - 1) * lr_decay)
-            d = self._direction(param, p.grad.data, weight_decay, maximize)
+            d = self._direction(param, grad, weight_decay, maximize)
             total = state["sum"].data
             tmp = np.multiply(d, d, out=self._tmp(param, 1))
             total += tmp

@@ -42,19 +42,15 @@ class Adam(Optimizer):
         lr, eps, weight_decay = float(group["lr"]), float(group["eps"]), float(group["weight_decay"])
         beta1, beta2 = (float(b) for b in group["betas"])
         amsgrad, maximize = group["amsgrad"], group["maximize"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            param = p.data
-            state = self.state.get(p) or self._init_state(p, group)
+        for param, grad, state in self._updates(group):
             state["step"] += 1
             t = state["step"]
             if self._decoupled:
                 if weight_decay != 0:
                     param *= 1 - lr * weight_decay
-                d = self._direction(param, p.grad.data, 0.0, maximize)
+                d = self._direction(param, grad, 0.0, maximize)
             else:
-                d = self._direction(param, p.grad.data, weight_decay, maximize)
+                d = self._direction(param, grad, weight_decay, maximize)
             tmp = self._tmp(param, 1)
 
             m, v = state["exp_avg"].data, state["exp_avg_sq"].data

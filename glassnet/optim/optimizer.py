@@ -112,6 +112,22 @@ class Optimizer:
     def _step_group(self, group):
         raise NotImplementedError
 
+    def _updates(self, group):
+        """``(param, grad, state)`` for each parameter of ``group`` that has a gradient.
+
+        ``param`` and ``grad`` are the arrays (updates write into ``param``);
+        ``state`` is the parameter's dict in ``self.state``, which
+        ``_init_state`` makes at its first step (None for an optimizer that
+        keeps nothing per parameter).
+        """
+        state = self.state
+        for p in group["params"]:
+            if p.grad is not None:
+                yield p.data, p.grad.data, state.get(p) or self._init_state(p, group)
+
+    def _init_state(self, p, group):
+        return None
+
     def _tmp(self, param, slot=0):
         """A scratch array shaped like ``param``, reused across parameters and steps.
 

@@ -37,13 +37,9 @@ class RMSprop(Optimizer):
         lr, alpha, eps = float(group["lr"]), float(group["alpha"]), float(group["eps"])
         momentum, weight_decay = float(group["momentum"]), float(group["weight_decay"])
         centered, maximize = group["centered"], group["maximize"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            param = p.data
-            state = self.state.get(p) or self._init_state(p, group)
+        for param, grad, state in self._updates(group):
             state["step"] += 1
-            d = self._direction(param, p.grad.data, weight_decay, maximize)
+            d = self._direction(param, grad, weight_decay, maximize)
             tmp = self._tmp(param, 1)
 
             square_avg = state["square_avg"].data

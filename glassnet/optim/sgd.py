@@ -27,18 +27,18 @@ class SGD(Optimizer):
                 f"got momentum={group['momentum']!r}, dampening={group['dampening']!r}"
             )
 
+    def _init_state(self, p, group):
+        # Only momentum keeps something per parameter; its buffer starts at the first step.
+        return self.state.setdefault(p, {}) if group["momentum"] != 0 else None
+
     def _step_group(self, group):
         # float() keeps a NumPy float64 hyper-parameter from upcasting float32 arithmetic.
         lr, momentum = float(group["lr"]), float(group["momentum"])
         dampening, weight_decay = float(group["dampening"]), float(group["weight_decay"])
         nesterov, maximize = group["nesterov"], group["maximize"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            param = p.data
-            d = self._direction(param, p.grad.data, weight_decay, maximize)
+        for param, grad, state in self._updates(group):
+            d = self._direction(param, grad, weight_decay, maximize)
             if momentum != 0:
-                state = self.state.setdefault(p, {})
                 if "momentum_buffer" not in state:
                     buf = d.astype(param.dtype)  # a copy: d may be the gradient or a scratch
                     state["momentum_buffer"] = _buffer(buf)
