@@ -24,38 +24,37 @@ from ..tensor import Tensor
 from .module import Parameter
 
 
-class UninitializedParameter(Parameter):
-    """A parameter whose shape is not known yet; ``materialize`` makes it an ordinary one, in place."""
+class _Uninitialized:
+    """A tensor with no shape yet; ``materialize`` gives it one and makes it ``cls_to_become``, in place."""
 
-    __slots__ = ()  # Parameter's own layout, so the class can be swapped
+    __slots__ = ()  # the layout of the class it becomes, so the class can be swapped
     is_uninitialized = True
+    cls_to_become = None
+
+    def materialize(self, shape, dtype):
+        self.data = np.empty(shape, dtype)
+        self.__class__ = self.cls_to_become
+
+    def __repr__(self):
+        return f"<{type(self).__name__}>"
+
+
+class UninitializedParameter(_Uninitialized, Parameter):
+    __slots__ = ()
+    cls_to_become = Parameter
 
     def __init__(self, requires_grad=True, dtype=None):
         super().__init__(np.empty(0, _float_dtype(dtype)), requires_grad)
 
-    def materialize(self, shape, dtype):
-        self.data = np.empty(shape, dtype)
-        self.__class__ = Parameter
 
-    def __repr__(self):
-        return "<UninitializedParameter>"
-
-
-class UninitializedBuffer(Tensor):
+class UninitializedBuffer(_Uninitialized, Tensor):
     """A buffer (running statistics) whose shape is not known yet."""
 
     __slots__ = ()
-    is_uninitialized = True
+    cls_to_become = Tensor
 
     def __init__(self, dtype=None):
         super().__init__(np.empty(0, _float_dtype(dtype)))
-
-    def materialize(self, shape, dtype):
-        self.data = np.empty(shape, dtype)
-        self.__class__ = Tensor
-
-    def __repr__(self):
-        return "<UninitializedBuffer>"
 
 
 def _float_dtype(dtype):
