@@ -1,4 +1,4 @@
-"""The op table for tests/test_ops.py.
+"""The op table for tests/test_ops.py (cases of tests/op_harness.py).
 
 Each case's function takes the library first (``glassnet`` or ``torch``) and
 then the input tensors, so one lambda usually serves both: glassnet promises
@@ -6,44 +6,13 @@ PyTorch's names, and the table holds it to that.  Where the two differ on
 purpose (negative slice steps, ``linear``'s home) the lambda branches on it.
 """
 
-from dataclasses import dataclass, field
-
 import numpy as np
 import torch
+from op_harness import Case
 
 import glassnet as gn
 from glassnet.ops.linalg import linear as gn_linear
 from glassnet.ops.shape import pad as gn_pad
-
-
-@dataclass
-class Case:
-    name: str
-    fn: object  # fn(lib, *tensors) -> tensor or tuple of tensors
-    shapes: tuple
-    # one domain for all inputs or one per input:
-    # real (normal), pos (0.5..2), nonzero (|x| in 0.5..2), spread (distinct, far apart)
-    domain: object = "real"
-    gradgrad: bool = True
-    tol: dict = field(default_factory=dict)
-
-
-def draw(case, rng):
-    """float64 inputs for ``case`` from ``rng``, each in its domain."""
-    domains = case.domain if isinstance(case.domain, tuple) else (case.domain,) * len(case.shapes)
-    out = []
-    for shape, dom in zip(case.shapes, domains):
-        if dom == "pos":
-            a = rng.uniform(0.5, 2.0, shape)
-        elif dom == "nonzero":
-            a = rng.uniform(0.5, 2.0, shape) * rng.choice([-1.0, 1.0], shape)
-        elif dom == "spread":  # ties and near-ties would make max/min non-smooth
-            n = int(np.prod(shape))
-            a = (rng.permutation(n) * 0.37 - 0.1 * n + rng.uniform(0, 0.01, n)).reshape(shape)
-        else:
-            a = rng.standard_normal(shape)
-        out.append(np.asarray(a, dtype=np.float64))
-    return out
 
 
 def ix(L, array):

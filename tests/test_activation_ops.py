@@ -6,15 +6,23 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
+from op_harness import (
+    Case,
+    check_first_order_path,
+    check_forward_and_backward,
+    check_gradcheck,
+    check_gradgradcheck,
+    check_second_derivative_matches_torch,
+)
 
 import glassnet
-from glassnet.autograd import grad, gradcheck, gradgradcheck
+from glassnet.autograd import gradcheck, gradgradcheck
 from glassnet.ops import activation as A
 from glassnet.ops import dropout as D
 from glassnet.ops.activation import normal_cdf_pdf
 
 # name -> (glassnet function, torch function)
-CASES = {
+TABLE = {
     "leaky_relu": (lambda x: A.leaky_relu(x), lambda x: TF.leaky_relu(x)),
     "leaky_relu_0.2": (lambda x: A.leaky_relu(x, 0.2), lambda x: TF.leaky_relu(x, 0.2)),
     "gelu": (lambda x: A.gelu(x), lambda x: TF.gelu(x)),
@@ -29,57 +37,36 @@ CASES = {
     "log_softmax_last": (lambda x: A.log_softmax(x, -1), lambda x: TF.log_softmax(x, -1)),
     "log_softmax_1": (lambda x: A.log_softmax(x, 1), lambda x: TF.log_softmax(x, 1)),
 }
-SHAPES = [(7,), (4, 5), (2, 3, 6)]
 
 
-def _input(shape, dtype, scale=3.0):
-    return (np.random.default_rng(1).standard_normal(shape) * scale).astype(dtype)
+def _case(name, shape, scale):
+    ours, theirs = TABLE[name]
+    return Case(f"{name}{list(shape)}", lambda L, x: (ours if L is glassnet else theirs)(x),
+                make=lambda rng: [rng.standard_normal(shape) * scale], tol=dict(rtol=1e-5, atol=1e-6))
 
 
-def _both(x_np, requires_grad=True):
-    gx = glassnet.tensor(x_np, dtype=x_np.dtype, requires_grad=requires_grad)
-    tx = torch.tensor(x_np, requires_grad=requires_grad)
-    return gx, tx
+# Every shape and dtype against torch; a (3, 4) input of each for the derivative checks.
+SHAPED = [_case(n, s, 3.0) for n in TABLE for s in [(7,), (4, 5), (2, 3, 6)]
+          if not (n == "log_softmax_1" and len(s) < 2)]
+SMOOTH = [_case(n, (3, 4), 2.0) for n in TABLE]
 
 
-@pytest.mark.parametrize(
-    "name, shape", [(n, s) for n in CASES for s in SHAPES if not (n == "log_softmax_1" and len(s) < 2)]
-)
+@pytest.mark.parametrize("case", SHAPED, ids=[c.name for c in SHAPED])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_forward_backward_match_torch(name, shape, dtype):
-    gfn, tfn = CASES[name]
-    x = _input(shape, dtype)
-    gx, tx = _both(x)
-    gy, ty = gfn(gx), tfn(tx)
-    tol = dict(rtol=1e-5, atol=1e-6) if dtype == np.float32 else dict(rtol=1e-11, atol=1e-12)
-    assert gy.dtype == dtype
-    np.testing.assert_allclose(gy.data, ty.detach().numpy(), **tol)
-    upstream = np.random.default_rng(2).standard_normal(shape).astype(dtype)
-    gy.backward(glassnet.tensor(upstream, dtype=dtype))
-    ty.backward(torch.tensor(upstream))
-    assert gx.grad.dtype == dtype
-    np.testing.assert_allclose(gx.grad.data, tx.grad.numpy(), **tol)
+def test_forward_backward_match_torch(case, dtype):
+    check_forward_and_backward(case, dtype)
 
 
-@pytest.mark.parametrize("name", CASES)
-def test_gradcheck_and_gradgradcheck(name):
-    gfn, _ = CASES[name]
-    x = glassnet.tensor(_input((3, 4), np.float64, scale=2.0), dtype=glassnet.float64, requires_grad=True)
-    assert gradcheck(gfn, [x])
-    assert gradgradcheck(gfn, [x])
+@pytest.mark.parametrize("case", SMOOTH, ids=[c.name for c in SMOOTH])
+def test_first_order_path_gradcheck_and_gradgradcheck(case):
+    check_first_order_path(case)
+    check_gradcheck(case)
+    check_gradgradcheck(case)
 
 
-@pytest.mark.parametrize("name", CASES)
-def test_second_derivative_matches_torch(name):
-    gfn, tfn = CASES[name]
-    x = _input((3, 5), np.float64, scale=2.0)
-    w = np.random.default_rng(3).standard_normal((3, 5))
-    gx, tx = _both(x)
-    (g1,) = grad((gfn(gx) * glassnet.tensor(w, dtype=glassnet.float64)).sum(), gx, create_graph=True)
-    (g2,) = grad((g1 * g1).sum(), gx)
-    (t1,) = torch.autograd.grad((tfn(tx) * torch.tensor(w)).sum(), tx, create_graph=True)
-    (t2,) = torch.autograd.grad((t1 * t1).sum(), tx)
-    np.testing.assert_allclose(g2.data, t2.numpy(), rtol=1e-9, atol=1e-11)
+@pytest.mark.parametrize("case", SMOOTH, ids=[c.name for c in SMOOTH])
+def test_second_derivative_matches_torch(case):
+    check_second_derivative_matches_torch(case)
 
 
 # ------------------------------------------------------------------ GELU / erf
@@ -137,7 +124,7 @@ def test_gelu_rejects_unknown_approximation():
 @pytest.mark.parametrize("fn, tfn", [(A.softmax, TF.softmax), (A.log_softmax, TF.log_softmax)])
 def test_softmax_is_stable_for_large_inputs(fn, tfn):
     x = np.array([[1000.0, 1001.0, 1002.0], [-1000.0, 0.0, 1000.0], [-1e30, -1e30, -1e30]], np.float32)
-    gx, tx = _both(x)
+    gx, tx = glassnet.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     gy, ty = fn(gx, 1), tfn(tx, 1)
     assert np.all(np.isfinite(gy.data))
     np.testing.assert_allclose(gy.data, ty.detach().numpy(), rtol=1e-6, atol=1e-6)

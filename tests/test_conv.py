@@ -3,89 +3,30 @@
 Every case of the table runs under several implementation strategies
 (im2col layout, gather or scatter input gradient, chunked or direct weight
 gradient), so each code path of glassnet/ops/conv.py is checked whichever
-one the thresholds would pick for that shape.  The checks (``check_*``) are
-shared with tests/test_pool_norm.py.
+one the thresholds would pick for that shape.  The checks are those of
+tests/op_harness.py.
 """
 
 import math
-import zlib
 
 import numpy as np
 import pytest
 import torch
-from op_cases import Case, draw
+from op_harness import (
+    Case,
+    arrays,
+    assert_close,
+    check_first_order_path,
+    check_forward_and_backward,
+    check_gradcheck,
+    check_gradgradcheck,
+)
 
 import glassnet as gn
 import glassnet.ops.conv as C
 from glassnet import nn
-from glassnet.autograd import gradcheck, gradgradcheck
 
 tnn = torch.nn
-
-
-# ------------------------------------------------------------ shared checks
-def _as_tuple(x):
-    return tuple(x) if isinstance(x, (tuple, list)) else (x,)
-
-
-def _arrays(case):
-    return draw(case, np.random.default_rng(zlib.crc32(case.name.encode())))
-
-
-def _leaves(case, lib, dtype):
-    make = (lambda a: gn.tensor(a, dtype=dtype, requires_grad=True)) if lib is gn else (
-        lambda a: torch.tensor(a.astype(dtype), requires_grad=True))
-    return [make(a) for a in _arrays(case)]
-
-
-def _close(ours, theirs, case, what, rtol=1e-4, atol=1e-5):
-    assert tuple(ours.shape) == tuple(theirs.shape), f"{what}: shape {ours.shape} vs torch {theirs.shape}"
-    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), err_msg=what,
-                               rtol=case.tol.get("rtol", rtol), atol=case.tol.get("atol", atol))
-
-
-def check_forward_and_backward(case):
-    """float32 forward and the gradient of a random upstream gradient, both vs torch."""
-    ours, theirs = _leaves(case, gn, np.float32), _leaves(case, torch, np.float32)
-    got, want = _as_tuple(case.fn(gn, *ours)), _as_tuple(case.fn(torch, *theirs))
-    for g, w in zip(got, want):
-        assert g.dtype == np.float32
-        _close(g, w, case, "forward")
-    rng = np.random.default_rng(1)
-    ups = [rng.standard_normal(w.shape).astype(np.float32) for w in want]
-    g_ours = gn.autograd.grad(got, ours, [gn.tensor(u) for u in ups], allow_unused=True)
-    g_theirs = torch.autograd.grad(want, theirs, [torch.tensor(u) for u in ups], allow_unused=True)
-    for k, (g, w) in enumerate(zip(g_ours, g_theirs)):
-        if w is None:
-            assert g is None or not np.any(g.numpy()), f"input {k}: torch gives no gradient"
-            continue
-        assert g is not None and g.dtype == np.float32, f"input {k}"
-        _close(g, w, case, f"gradient of input {k}")
-
-
-def check_first_order_path(case):
-    """The plain-NumPy gradient (no create_graph) equals the differentiable backward's."""
-    inputs = _leaves(case, gn, np.float64)
-    outs = _as_tuple(case.fn(gn, *inputs))
-    rng = np.random.default_rng(2)
-    # upstream gradients that require grad: then every gradient built with create_graph has a graph
-    ups = [gn.tensor(rng.standard_normal(o.shape), dtype=gn.float64, requires_grad=True) for o in outs]
-    fast = gn.autograd.grad(outs, inputs, ups, retain_graph=True, allow_unused=True)
-    graph = gn.autograd.grad(outs, inputs, ups, create_graph=True, allow_unused=True)
-    assert all(g is None or g.requires_grad for g in graph), "create_graph recorded no graph"
-    for k, (f, g) in enumerate(zip(fast, graph)):
-        assert (f is None) == (g is None), f"input {k}"
-        if f is not None:
-            np.testing.assert_allclose(f.numpy(), g.detach().numpy(), rtol=1e-10, atol=1e-12,
-                                       err_msg=f"input {k}")
-
-
-def check_gradcheck(case):
-    assert gradcheck(lambda *xs: case.fn(gn, *xs), _leaves(case, gn, np.float64))
-
-
-def check_gradgradcheck(case):
-    assert gradgradcheck(lambda *xs: case.fn(gn, *xs), _leaves(case, gn, np.float64))
 
 
 # ------------------------------------------------------------- strategies
@@ -127,7 +68,7 @@ CASES = []
 
 
 def add(name, fn, *shapes, gradgrad=False):
-    CASES.append(Case(name, fn, shapes, gradgrad=gradgrad))
+    CASES.append(Case(name, fn, shapes, gradgrad=gradgrad, tol=dict(rtol=1e-4, atol=1e-5), exact=1e-10))
 
 
 add("basic", conv2d(), (2, 3, 6, 5), (4, 3, 3, 3), (4,), gradgrad=True)
@@ -189,19 +130,19 @@ def test_conv_gradgradcheck(case, two_strategies):
 def test_conv_without_weight_gradient_streams_the_same_result(case, two_strategies, block_bytes, monkeypatch):
     """Under no_grad (and for a frozen weight): row windows (few channels), sample blocks (channels last)."""
     monkeypatch.setattr(C, "STREAM_BLOCK_BYTES", block_bytes)
-    arrays = _arrays(case)
-    want = case.fn(torch, *[torch.tensor(a) for a in arrays])
+    inputs = arrays(case)
+    want = case.fn(torch, *[torch.tensor(a) for a in inputs])
     with gn.no_grad():
-        got = case.fn(gn, *[gn.tensor(a) for a in arrays])
-    _close(got, want, case, "no_grad forward")
+        got = case.fn(gn, *[gn.tensor(a) for a in inputs])
+    assert_close(got, want, case, "no_grad forward")
     # a frozen weight with an input that needs its gradient: streamed forward, input gradient intact
-    x, w, *rest = [gn.tensor(a, requires_grad=k == 0) for k, a in enumerate(arrays)]
-    tx, tw, *trest = [torch.tensor(a, requires_grad=k == 0) for k, a in enumerate(arrays)]
+    x, w, *rest = [gn.tensor(a, requires_grad=k == 0) for k, a in enumerate(inputs)]
+    tx, tw, *trest = [torch.tensor(a, requires_grad=k == 0) for k, a in enumerate(inputs)]
     y, ty = case.fn(gn, x, w, *rest), case.fn(torch, tx, tw, *trest)
-    _close(y, ty, case, "forward with a frozen weight")
+    assert_close(y, ty, case, "forward with a frozen weight")
     y.sum().backward()
     ty.sum().backward()
-    _close(x.grad, tx.grad, case, "input gradient with a frozen weight")
+    assert_close(x.grad, tx.grad, case, "input gradient with a frozen weight")
 
 
 def test_default_thresholds_on_lenet_and_vgg_shapes():

@@ -1,12 +1,19 @@
-"""Losses against PyTorch (float32) and finite differences (float64)."""
+"""Losses against PyTorch (float32) and finite differences (float64), through tests/op_harness.py."""
 
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from op_harness import (
+    Case,
+    check_first_order_path,
+    check_forward_and_backward,
+    check_gradcheck,
+    check_gradgradcheck,
+)
 
 import glassnet as gn
-from glassnet.autograd import grad, gradcheck, gradgradcheck
+from glassnet.autograd import grad
 from glassnet.ops import loss as L
 
 REDUCTIONS = ["mean", "sum", "none"]
@@ -60,7 +67,7 @@ def class_indices(shape=(6, 5), weighted=False, ignore=None, soft=False):
 
 
 def case(name, gfn, tfn, build, **opts):
-    return pytest.param(gfn, tfn, build, opts, id=name)
+    return (name, gfn, tfn, build, opts)
 
 
 CASES = [
@@ -129,45 +136,49 @@ def run(lib, fn, args, kwargs, opts, dtype, upstream=None):
     return value, grads
 
 
-@pytest.mark.parametrize("reduction", REDUCTIONS)
-@pytest.mark.parametrize("gfn, tfn, build, opts", CASES)
-def test_matches_torch_float32(gfn, tfn, build, opts, reduction):
+GRADGRAD = {"mse", "mse-3d-weight", "bce", "bce_logits", "bce_logits-weight-pos", "ce", "ce-weight",
+            "ce-smooth-weight-ignore", "ce-4d-weight-ignore-smooth", "ce-unbatched", "ce-probs",
+            "ce-probs-weight-smooth", "nll-weight-ignore", "huber"}
+
+
+def harness_case(name, gfn, tfn, build, opts, reduction):
+    """A table row as an op-harness Case: the builder's arrays in order, then its keyword arrays,
+    which (like the integer targets) are not differentiated."""
     args, kwargs = build(np.random.default_rng(0))
-    opts = dict(opts, reduction=reduction)
-    value, grads = run(gn, gfn, args, kwargs, opts, np.float32)
-    expected, expected_grads = run(torch, tfn, args, kwargs, opts, np.float32)
-    assert value.dtype == np.float32 and value.shape == expected.shape
-    np.testing.assert_allclose(value, expected, rtol=1e-5, atol=1e-6)
-    assert len(grads) == len(expected_grads) > 0
-    for got, want in zip(grads, expected_grads):
-        assert got.dtype == np.float32
-        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    n, names = len(args), list(kwargs)
+
+    def fn(lib, *tensors):
+        loss = gfn if lib is gn else tfn
+        return loss(*tensors[:n], **dict(zip(names, tensors[n:])), **opts, reduction=reduction)
+
+    def make(rng):
+        args, kwargs = build(rng)
+        return [a for a, _ in args] + list(kwargs.values())
+
+    fixed = tuple(k for k, (_, differentiated) in enumerate(args) if not differentiated) + tuple(
+        range(n, n + len(names)))
+    return Case(f"{name}-{reduction}", fn, make=make, fixed=fixed, gradgrad=name in GRADGRAD,
+                tol=dict(rtol=1e-5, atol=1e-6))
 
 
-@pytest.mark.parametrize("reduction", REDUCTIONS)
-@pytest.mark.parametrize("gfn, tfn, build, opts", CASES)
-def test_gradcheck_float64(gfn, tfn, build, opts, reduction):
-    args, kwargs = build(np.random.default_rng(1))
-    tensors = [gn.tensor(a, dtype=a.dtype, requires_grad=d) for a, d in args]
-    kw = {k: gn.tensor(v, dtype=gn.float64) for k, v in kwargs.items()}
-    assert gradcheck(lambda *ts: gfn(*ts, **kw, **opts, reduction=reduction), tensors)
+TABLE = [harness_case(*row, reduction) for row in CASES for reduction in REDUCTIONS]
+GG = [c for c in TABLE if c.gradgrad]
 
 
-GRADGRAD = [
-    p for p in CASES
-    if p.id in {"mse", "mse-3d-weight", "bce", "bce_logits", "bce_logits-weight-pos", "ce", "ce-weight",
-                "ce-smooth-weight-ignore", "ce-4d-weight-ignore-smooth", "ce-unbatched", "ce-probs",
-                "ce-probs-weight-smooth", "nll-weight-ignore", "huber"}
-]
+@pytest.mark.parametrize("case", TABLE, ids=[c.name for c in TABLE])
+def test_matches_torch_float32(case):
+    check_forward_and_backward(case)
 
 
-@pytest.mark.parametrize("reduction", REDUCTIONS)
-@pytest.mark.parametrize("gfn, tfn, build, opts", GRADGRAD)
-def test_gradgradcheck_float64(gfn, tfn, build, opts, reduction):
-    args, kwargs = build(np.random.default_rng(2))
-    tensors = [gn.tensor(a, dtype=a.dtype, requires_grad=d) for a, d in args]
-    kw = {k: gn.tensor(v, dtype=gn.float64) for k, v in kwargs.items()}
-    assert gradgradcheck(lambda *ts: gfn(*ts, **kw, **opts, reduction=reduction), tensors)
+@pytest.mark.parametrize("case", TABLE, ids=[c.name for c in TABLE])
+def test_first_order_path_and_gradcheck_float64(case):
+    check_first_order_path(case)
+    check_gradcheck(case)
+
+
+@pytest.mark.parametrize("case", GG, ids=[c.name for c in GG])
+def test_gradgradcheck_float64(case):
+    check_gradgradcheck(case)
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
@@ -400,19 +411,3 @@ def test_class_indices_of_any_integer_dtype_are_accepted():
     want = L.cross_entropy(x, gn.tensor([0, 2, 1, 2])).item()
     for dtype in (np.int32, np.uint8, np.int16):
         assert L.cross_entropy(x, np.array([0, 2, 1, 2], dtype)).item() == want
-
-
-@pytest.mark.parametrize("reduction", REDUCTIONS)
-@pytest.mark.parametrize("gfn, tfn, build, opts", GRADGRAD)
-def test_create_graph_gradient_equals_the_fast_one(gfn, tfn, build, opts, reduction):
-    """Fused nodes build their gradient with ops only under create_graph: both paths must agree."""
-    args, kwargs = build(np.random.default_rng(5))
-    tensors = [gn.tensor(a, dtype=a.dtype, requires_grad=d) for a, d in args]
-    kw = {k: gn.tensor(v, dtype=gn.float64) for k, v in kwargs.items()}
-    wanted = [t for t in tensors if t.requires_grad]
-    out = gfn(*tensors, **kw, **opts, reduction=reduction)
-    g = gn.tensor(np.random.default_rng(6).standard_normal(out.shape), dtype=gn.float64)
-    fast = grad(out, wanted, g, retain_graph=True)
-    graph = grad(out, wanted, g, create_graph=True)
-    for a, b in zip(fast, graph, strict=True):
-        np.testing.assert_allclose(a.data, b.data, rtol=1e-12, atol=1e-14)

@@ -1,108 +1,48 @@
-"""Every differentiable op against PyTorch and against finite differences.
+"""Every op of the table in ``op_cases.py`` through the harness of ``op_harness.py``.
 
-For each case of ``op_cases.CASES``: (a) the float32 forward matches torch,
-(b) the backward of a random upstream gradient matches torch, (c) the
-float64 backward matches central differences (``gradcheck``), (d) the
-plain-NumPy first-order gradient of hot ops equals their differentiable
-backward, and (e) the double backward matches too (``gradgradcheck``, which also differentiates with
-respect to the upstream gradient, so linear ops are covered too).
+For each case: (a) the float32 forward and (b) the backward of a random
+upstream gradient match torch, (c) the float64 backward matches central
+differences (``gradcheck``), (d) the plain-NumPy first-order gradient of hot
+ops equals their differentiable backward, and (e) the double backward
+matches too (``gradgradcheck``, which also differentiates with respect to
+the upstream gradient, so linear ops are covered too).
 """
-
-import zlib
 
 import numpy as np
 import pytest
 import torch
-from op_cases import CASES, draw
+from op_cases import CASES
+from op_harness import (
+    check_first_order_path,
+    check_forward_and_backward,
+    check_gradcheck,
+    check_gradgradcheck,
+)
 
 import glassnet as gn
-from glassnet.autograd import gradcheck, gradgradcheck
 
 IDS = [c.name for c in CASES]
-
-
-def _as_tuple(x):
-    return tuple(x) if isinstance(x, (tuple, list)) else (x,)
-
-
-def _inputs(case):
-    return draw(case, np.random.default_rng(zlib.crc32(case.name.encode())))
-
-
-def _both(case, dtype=np.float32):
-    """The case's inputs as glassnet and torch leaves requiring grad."""
-    arrays = [a.astype(dtype) for a in _inputs(case)]
-    ours = [gn.tensor(a, dtype=dtype, requires_grad=True) for a in arrays]
-    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
-    return ours, theirs
-
-
-def _close(ours, theirs, rtol, atol, what):
-    assert tuple(ours.shape) == tuple(theirs.shape), f"{what}: shape {ours.shape} vs torch {theirs.shape}"
-    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=rtol, atol=atol,
-                               err_msg=what)
+GG = [c for c in CASES if c.gradgrad]
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_forward_matches_torch(case):
-    ours, theirs = _both(case)
-    got, want = _as_tuple(case.fn(gn, *ours)), _as_tuple(case.fn(torch, *theirs))
-    assert len(got) == len(want)
-    for k, (g, w) in enumerate(zip(got, want)):
-        assert str(g.dtype) == str(w.dtype).replace("torch.", ""), f"output {k} dtype"
-        assert g.requires_grad == w.requires_grad
-        _close(g, w, case.tol.get("rtol", 1e-5), case.tol.get("atol", 1e-6), f"output {k}")
-
-
-@pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_backward_matches_torch(case):
-    ours, theirs = _both(case)
-    got, want = _as_tuple(case.fn(gn, *ours)), _as_tuple(case.fn(torch, *theirs))
-    rng = np.random.default_rng(1)
-    ups = [rng.standard_normal(w.shape).astype(np.float32) for w in want]
-    g_ours = gn.autograd.grad(got, ours, [gn.tensor(u) for u in ups], allow_unused=True)
-    g_theirs = torch.autograd.grad(want, theirs, [torch.tensor(u) for u in ups], allow_unused=True)
-    for k, (t, g, w) in enumerate(zip(ours, g_ours, g_theirs)):
-        if w is None:
-            assert g is None or not np.any(g.numpy()), f"input {k}: torch gives no gradient"
-            continue
-        assert g is not None, f"input {k}: no gradient, torch has one"
-        assert g.dtype == t.dtype, f"input {k}: gradient dtype {g.dtype}, input {t.dtype}"
-        _close(g, w, case.tol.get("rtol", 1e-4), case.tol.get("atol", 1e-5), f"grad of input {k}")
+def test_forward_and_backward_match_torch(case):
+    check_forward_and_backward(case)
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_first_order_path_matches_differentiable_backward(case):
-    """Hot ops compute a plain-NumPy gradient when no graph of the gradient
-    is wanted; it must equal the one their differentiable backward gives."""
-    inputs = _float64_inputs(case)
-    outs = _as_tuple(case.fn(gn, *inputs))
-    rng = np.random.default_rng(2)
-    ups = [gn.tensor(rng.standard_normal(o.shape), dtype=gn.float64) for o in outs]
-    fast = gn.autograd.grad(outs, inputs, ups, retain_graph=True, allow_unused=True)
-    graph = gn.autograd.grad(outs, inputs, ups, create_graph=True, allow_unused=True)
-    for k, (f, g) in enumerate(zip(fast, graph)):
-        assert (f is None) == (g is None), f"input {k}"
-        if f is not None:
-            np.testing.assert_allclose(f.numpy(), g.detach().numpy(), rtol=1e-12, atol=1e-12,
-                                       err_msg=f"input {k}")
-
-
-def _float64_inputs(case):
-    return [gn.tensor(a, dtype=gn.float64, requires_grad=True) for a in _inputs(case)]
+    check_first_order_path(case)
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_gradcheck(case):
-    inputs = _float64_inputs(case)
-    for out in _as_tuple(case.fn(gn, *inputs)):
-        assert out.dtype == gn.float64, "float64 in, float64 out"
-    assert gradcheck(lambda *xs: case.fn(gn, *xs), inputs)
+    check_gradcheck(case)
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if c.gradgrad], ids=[c.name for c in CASES if c.gradgrad])
+@pytest.mark.parametrize("case", GG, ids=[c.name for c in GG])
 def test_gradgradcheck(case):
-    assert gradgradcheck(lambda *xs: case.fn(gn, *xs), _float64_inputs(case))
+    check_gradgradcheck(case)
 
 
 # ------------------------------------------------- what a table cannot say
