@@ -92,12 +92,16 @@ class LazyModuleMixin:
             self._materialize(backend.get_default_dtype())
 
     def _materialize(self, dtype):
-        dtype = np.dtype(self._dtype or dtype)
-        shapes = self.open_shapes()
-        for name, shape in shapes.items():
-            tensor = self._parameters.get(name, self._buffers.get(name))
-            if isinstance(tensor, (UninitializedParameter, UninitializedBuffer)):
-                tensor.materialize(shape, dtype)
+        materialize(self, self.open_shapes(), self._dtype or dtype)
         del self.__dict__["_dtype"]
         self.__class__ = self.cls_to_become
         self.reset_parameters()
+
+
+def materialize(module, shapes, dtype):
+    """Give ``module``'s uninitialized parameters and buffers their ``shapes`` (name -> shape), in place."""
+    dtype = np.dtype(dtype)
+    for name, shape in shapes.items():
+        tensor = module._parameters.get(name, module._buffers.get(name))
+        if isinstance(tensor, _Uninitialized):
+            tensor.materialize(shape, dtype)

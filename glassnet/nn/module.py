@@ -416,6 +416,7 @@ class Module:
     # a layer whose cost depends on its sizes overrides flops().
     flops_per_output_element = None
     flops_exact = True  # False: flops() is an estimate, marked ~ in the table
+    summary_as_one_row = False  # True: one row holding its children's parameters (a Keras layer)
 
     def flops(self, in_shape, out_shape):
         """FLOPs of one call with these input and output shapes (batch included; a multiply-add

@@ -38,8 +38,10 @@ class CallbackList:
                 )
             cb.set_model(model)
             cb.set_params(params)
+        # A hook counts when the callback's class or the callback itself (a LambdaCallback) defines it.
         self._active = {hook: [getattr(cb, hook) for cb in self.callbacks
-                               if getattr(type(cb), hook) is not getattr(Callback, hook)] for hook in _HOOKS}
+                               if getattr(getattr(cb, hook), "__func__", None) is not getattr(Callback, hook)]
+                        for hook in _HOOKS}
 
     def wants(self, hook):
         return bool(self._active[hook])

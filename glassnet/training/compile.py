@@ -47,6 +47,8 @@ def resolve_optimizer(model, optimizer):
         return cls(_trainable(model), **defaults)
     if isinstance(optimizer, type) and issubclass(optimizer, optim.Optimizer):
         return optimizer(_trainable(model))
+    if callable(getattr(optimizer, "bind", None)):  # made before the model (keras.optimizers.Adam())
+        return optimizer.bind(_trainable(model))
     raise TypeError(
         f"compile: optimizer must be a name such as 'adam', an Optimizer class, or an optimizer built on "
         f"model.parameters(); got {type(optimizer).__name__}"

@@ -55,6 +55,12 @@ def split_final_activation(model):
     *head, last = layers
     if isinstance(last, (act.Softmax, act.Sigmoid)):
         return head, last
+    # A layer with a built-in activation (keras.layers.Dense(10, activation='softmax')) says where it splits.
+    split = getattr(last, "split_activation", None)
+    if split is not None:
+        before, activation = split()
+        if isinstance(activation, (act.Softmax, act.Sigmoid)):
+            return head + [before], activation
     inner = split_final_activation(last)
     return None if inner is None else (head + inner[0], inner[1])
 

@@ -112,13 +112,18 @@ def _recording(model):
                 out = forward(*args, **kwargs)
             finally:
                 active.discard(id(module))
-            row.params = sum(p.numel() for p in module.parameters(recurse=False) if p is not None)
+            whole = module.summary_as_one_row
+            row.params = sum(p.numel() for p in module.parameters(recurse=whole) if p is not None)
             row.outputs = _shapes(out)
             return out
         return recorder
 
+    inside = {id(m) for whole in model.modules() if whole.summary_as_one_row and whole is not model
+              for m in whole.modules() if m is not whole}
     try:
         for module in model.modules():
+            if id(module) in inside:
+                continue
             had = "forward" in module.__dict__
             wrapped.append((module, had, module.__dict__.get("forward")))
             # An instance attribute shadows the class's forward for this object only.
@@ -271,7 +276,8 @@ def format_table(model, rows, batch_size, note=None):
     total = sum(p.numel() for p in params)
     trainable = sum(p.numel() for p in params if p.requires_grad)
     nbytes = sum(p.data.nbytes for p in params)
-    out = [f'Model: "{type(model).__name__}"', "_" * width, line(table[0]), "=" * width]
+    title = model.name if isinstance(getattr(model, "name", None), str) else type(model).__name__
+    out = [f'Model: "{title}"', "_" * width, line(table[0]), "=" * width]
     for i, r in enumerate(table[1:]):
         out.append(line(r))
         out.append("_" * width if i < len(table) - 2 else "=" * width)

@@ -1,0 +1,26 @@
+"""Keras's layers, each a glassnet ``nn.Module`` over glassnet's ops."""
+
+from .base import Layer
+from .conv import (
+    AveragePooling1D,
+    AveragePooling2D,
+    Conv1D,
+    Conv2D,
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+    MaxPooling1D,
+    MaxPooling2D,
+)
+from .core import Activation, Dense, Dropout, Flatten, Input, InputLayer, Permute, RepeatVector, Reshape
+
+# Keras 2's short names.
+Convolution2D, MaxPool2D, AvgPool2D = Conv2D, MaxPooling2D, AveragePooling2D
+Convolution1D, MaxPool1D, AvgPool1D = Conv1D, MaxPooling1D, AveragePooling1D
+
+__all__ = [
+    "Activation", "AveragePooling1D", "AveragePooling2D", "Conv1D", "Conv2D", "Dense", "Dropout", "Flatten",
+    "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "Input",
+    "InputLayer", "Layer", "MaxPooling1D", "MaxPooling2D", "Permute", "RepeatVector", "Reshape",
+]

@@ -1,0 +1,210 @@
+"""Keras's convolution and pooling layers: channels-last images over glassnet's channels-first ops.
+
+Keras images are (batch, height, width, channels); glassnet's convolution
+works on (batch, channels, height, width). A layer here turns its input
+around, runs glassnet's op, and turns the output back. The kernel is kept
+in glassnet's layout (filters, channels, kh, kw); ``get_weights`` gives
+Keras's (kh, kw, channels, filters).
+"""
+
+import math
+
+from ...ops import pool as P
+from ...ops.conv import conv1d, conv2d
+from ...ops.shape import pad, permute, squeeze, unsqueeze
+from .. import activations, initializers, regularizers
+from .base import Layer
+
+
+def _tuple(value, n, what, who):
+    value = tuple(value) if isinstance(value, (tuple, list)) else (value,) * n
+    if len(value) != n or not all(isinstance(v, int) and v > 0 for v in value):
+        raise ValueError(f"{who}: {what} must be a positive int or {n} of them, got {value!r}")
+    return value
+
+
+def _same_pads(size, kernel, stride, dilation):
+    """TensorFlow's 'same' padding (before, after) per axis: the odd pixel goes after."""
+    pads = []
+    for n, k, s, d in zip(size, kernel, stride, dilation):
+        total = max((math.ceil(n / s) - 1) * s + d * (k - 1) + 1 - n, 0)
+        pads.append((total // 2, total - total // 2))
+    return pads
+
+
+def _to_channels_first(x, n):
+    return permute(x, (0, n + 1) + tuple(range(1, n + 1)))
+
+
+def _to_channels_last(y, n):
+    return permute(y, (0,) + tuple(range(2, n + 2)) + (1,))
+
+
+class _Conv(Layer):
+    rank = 2
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None, dilation_rate=1,
+                 activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, groups=1,
+                 **kwargs):
+        super().__init__(**kwargs)
+        n = self.rank
+        if data_format not in (None, "channels_last"):
+            raise ValueError(f"{self.name}: only data_format='channels_last' (Keras's default) is supported")
+        if padding not in ("valid", "same"):
+            raise ValueError(f"{self.name}: padding must be 'valid' or 'same', got {padding!r}")
+        self.filters, self.padding, self.groups, self.use_bias = filters, padding, groups, use_bias
+        self.kernel_size = _tuple(kernel_size, n, "kernel_size", self.name)
+        self.strides = _tuple(strides, n, "strides", self.name)
+        self.dilation_rate = _tuple(dilation_rate, n, "dilation_rate", self.name)
+        self.activation = activations.get(activation)
+        self.add_weight("weight", initializers.get(kernel_initializer), regularizers.get(kernel_regularizer))
+        if use_bias:
+            self.add_weight("bias", initializers.get(bias_initializer), regularizers.get(bias_regularizer))
+        else:
+            self.register_parameter("bias", None)
+
+    def build(self, input_shape):
+        if len(input_shape) != self.rank + 2:
+            dims = "steps" if self.rank == 1 else "height, width"
+            raise ValueError(f"{self.name} expects channels-last inputs (None, {dims}, channels); got "
+                             f"{input_shape}")
+        self.in_channels = input_shape[-1]
+        if self.in_channels % self.groups:
+            raise ValueError(f"{self.name}: {self.in_channels} input channels are not divisible by "
+                             f"groups={self.groups}")
+        shape = (self.filters, self.in_channels // self.groups) + self.kernel_size
+        self.make_weights({"weight": shape, "bias": (self.filters,)})
+
+    def call(self, x):
+        n = self.rank
+        if x.ndim != n + 2 or x.shape[-1] != self.in_channels:
+            raise ValueError(f"{self.name} expects channels-last inputs with {self.in_channels} channels "
+                             f"(the last axis); got shape {tuple(x.shape)}")
+        x = _to_channels_first(x, n)
+        padding = 0
+        if self.padding == "same":
+            pads = _same_pads(x.shape[2:], self.kernel_size, self.strides, self.dilation_rate)
+            if all(a == b for a, b in pads):
+                padding = tuple(a for a, _ in pads)
+            else:
+                x = pad(x, [p for pair in reversed(pads) for p in pair])
+        op = conv2d if n == 2 else conv1d
+        strides, dilation = (self.strides, self.dilation_rate) if n == 2 else (self.strides[0],
+                                                                                self.dilation_rate[0])
+        padding = padding if n == 2 or padding == 0 else padding[0]
+        y = op(x, self.weight, self.bias, strides, padding, dilation, self.groups)
+        y = _to_channels_last(y, n)
+        return y if self.activation is None else self.activation(y)
+
+    def split_activation(self):
+        activation, self.activation = self.activation, None
+        try:
+            return (lambda x, layer=self: layer.call(x)), activation
+        finally:
+            self.activation = activation
+
+    def keras_weights(self):
+        order = tuple(range(2, self.rank + 2)) + (1, 0)  # (filters, in, k...) -> (k..., in, filters)
+        back = tuple(sorted(range(self.rank + 2), key=order.index))
+        entries = [("kernel", self.weight, lambda a: a.transpose(order), lambda a: a.transpose(back))]
+        return entries + ([("bias", self.bias, None, None)] if self.bias is not None else [])
+
+    def flops(self, in_shape, out_shape):
+        return 2 * (self.in_channels // self.groups) * math.prod(self.kernel_size) * math.prod(out_shape)
+
+    def extra_repr(self):
+        return (f"name={self.name!r}, filters={self.filters}, kernel_size={self.kernel_size}, "
+                f"strides={self.strides}, padding={self.padding!r}")
+
+
+class Conv2D(_Conv):
+    rank = 2
+
+
+class Conv1D(_Conv):
+    rank = 1
+
+
+class _Pooling(Layer):
+    rank, kind = 2, "max"
+
+    def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        n = self.rank
+        if padding not in ("valid", "same"):
+            raise ValueError(f"{self.name}: padding must be 'valid' or 'same', got {padding!r}")
+        self.pool_size = _tuple(pool_size, n, "pool_size", self.name)
+        self.strides = self.pool_size if strides is None else _tuple(strides, n, "strides", self.name)
+        if padding == "same" and self.strides != self.pool_size:
+            raise NotImplementedError(f"{self.name}: padding='same' is supported when strides == pool_size")
+        self.padding = padding
+
+    def call(self, x):
+        n = self.rank
+        if x.ndim != n + 2:
+            raise ValueError(f"{self.name} expects channels-last inputs of rank {n + 2}; "
+                             f"got {tuple(x.shape)}")
+        y = _to_channels_first(x, n)
+        kernel, stride = self.pool_size, self.strides
+        if n == 1:
+            y, kernel, stride = unsqueeze(y, 2), (1,) + kernel, (1,) + stride
+        ceil = self.padding == "same"  # with strides == pool_size, 'same' is a last partial window
+        if self.kind == "max":
+            y = P.max_pool2d(y, kernel, stride, ceil_mode=ceil)
+        else:
+            y = P.avg_pool2d(y, kernel, stride, ceil_mode=ceil, count_include_pad=False)
+        y = squeeze(y, 2) if n == 1 else y
+        return _to_channels_last(y, n)
+
+    def flops(self, in_shape, out_shape):
+        return math.prod(self.pool_size) * math.prod(out_shape)
+
+
+class MaxPooling2D(_Pooling):
+    rank, kind = 2, "max"
+
+
+class AveragePooling2D(_Pooling):
+    rank, kind = 2, "avg"
+
+
+class MaxPooling1D(_Pooling):
+    rank, kind = 1, "max"
+
+
+class AveragePooling1D(_Pooling):
+    rank, kind = 1, "avg"
+
+
+class _GlobalPooling(Layer):
+    rank, kind = 2, "avg"
+
+    def __init__(self, data_format=None, keepdims=False, **kwargs):
+        super().__init__(**kwargs)
+        self.keepdims = keepdims
+
+    def call(self, x):
+        axes = tuple(range(1, self.rank + 1))
+        if self.kind == "avg":
+            return x.mean(axes, keepdim=self.keepdims)
+        return x.amax(axes, keepdim=self.keepdims)
+
+    def flops(self, in_shape, out_shape):
+        return math.prod(in_shape)
+
+
+class GlobalAveragePooling2D(_GlobalPooling):
+    rank, kind = 2, "avg"
+
+
+class GlobalMaxPooling2D(_GlobalPooling):
+    rank, kind = 2, "max"
+
+
+class GlobalAveragePooling1D(_GlobalPooling):
+    rank, kind = 1, "avg"
+
+
+class GlobalMaxPooling1D(_GlobalPooling):
+    rank, kind = 1, "max"

@@ -1,0 +1,184 @@
+"""``Sequential``: Keras's model, as a glassnet ``nn.Sequential`` of Keras layers.
+
+It is trained by glassnet's own trainer (``compile``/``fit``/``evaluate``/
+``predict`` of ``nn.Module``); this class only translates Keras's arguments
+(optimizer objects, loss functions, metric names, ``batch_size=None``) and
+adds what a Keras model has: ``add``/``pop``, layer names, building from an
+``input_shape``, Keras's weight order, and the weight penalties of
+``kernel_regularizer`` in every training step.
+"""
+
+import numpy as np
+
+from ..autograd import no_grad
+from ..nn.containers import Sequential as _Sequential
+from ..nn.module import Module
+from ..tensor import Tensor
+from . import losses as keras_losses
+from . import metrics as keras_metrics
+from . import optimizers as keras_optimizers
+from .layers.base import Layer, unique_name
+from .layers.core import InputLayer
+
+
+class Sequential(_Sequential):
+    def __init__(self, layers=None, name=None, trainable=True):
+        super().__init__()
+        self.name = name or unique_name("sequential")
+        self.built = False
+        for layer in layers or []:
+            self.add(layer)
+        if not trainable:
+            self.trainable = False
+
+    # ------------------------------------------------------------- layers
+    def add(self, layer):
+        if not isinstance(layer, Module):
+            raise TypeError(f"{self.name}.add: expected a layer, got {type(layer).__name__}")
+        name = getattr(layer, "name", None) or unique_name(type(layer).__name__.lower())
+        if name in self._modules:
+            raise ValueError(f"{self.name}.add: a layer named {name!r} is already in the model; layer names "
+                             "must be unique")
+        self.add_module(name, layer)
+        self.built = False
+        if self.input_shape is not None:
+            self.build()
+
+    def pop(self):
+        if not self._modules:
+            raise TypeError(f"{self.name}.pop: there are no layers in the model")
+        name = next(reversed(self._modules))
+        return self._modules.pop(name)
+
+    @property
+    def layers(self):
+        """The layers, as Keras lists them (the InputLayer is not one)."""
+        return [m for m in self._modules.values() if not isinstance(m, InputLayer)]
+
+    def get_layer(self, name=None, index=None):
+        if index is not None:
+            return self.layers[index]
+        for layer in self.layers:
+            if getattr(layer, "name", None) == name:
+                return layer
+        raise ValueError(f"{self.name}.get_layer: no layer named {name!r}; layers: "
+                         f"{[getattr(layer, 'name', '?') for layer in self.layers]}")
+
+    @property
+    def input_shape(self):
+        """``(None, ...)`` when the first layer was given an input shape, else None."""
+        first = next(iter(self._modules.values()), None)
+        shape = getattr(first, "input_spec_shape", None)
+        return None if shape is None else (None,) + tuple(shape)
+
+    def build(self, input_shape=None):
+        """Create every layer's weights by running a batch of zeros of ``input_shape`` through the model."""
+        shape = tuple(input_shape) if input_shape is not None else self.input_shape
+        if shape is None:
+            raise ValueError(f"{self.name}.build: the input shape is unknown; pass input_shape=(None, ...) "
+                             "or give the first layer an input_shape")
+        dummy = Tensor(np.zeros((1,) + tuple(d or 1 for d in shape[1:]), dtype=np.float32))
+        was = self.training
+        self.eval()
+        with no_grad():
+            self(dummy)
+        self.train(was)
+        self.built = True
+
+    # ------------------------------------------------------------ weights
+    @property
+    def trainable(self):
+        return all(getattr(m, "trainable", True) for m in self.layers)
+
+    @trainable.setter
+    def trainable(self, value):
+        for layer in self.layers:
+            if isinstance(layer, (Layer, Sequential)):
+                layer.trainable = value
+            else:
+                for p in layer.parameters():
+                    p.requires_grad = bool(value)
+
+    @property
+    def weights(self):
+        return [w for layer in self.layers for w in getattr(layer, "weights", list(layer.parameters()))]
+
+    @property
+    def trainable_weights(self):
+        return [p for p in self.parameters() if p.requires_grad]
+
+    @property
+    def non_trainable_weights(self):
+        return [w for w in self.weights if not w.requires_grad]
+
+    def get_weights(self):
+        return [w for layer in self.layers for w in layer.get_weights()]
+
+    def set_weights(self, weights):
+        weights = list(weights)
+        for layer in self.layers:
+            n = len(layer.get_weights())
+            layer.set_weights(weights[:n])
+            weights = weights[n:]
+        if weights:
+            raise ValueError(f"{self.name}.set_weights: {len(weights)} arrays more than the model has")
+
+    def count_params(self):
+        return sum(layer.count_params() for layer in self.layers)
+
+    # ----------------------------------------------------------- training
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None, **kwargs):
+        if loss_weights is not None or kwargs:
+            unsupported = sorted(kwargs) or ["loss_weights"]
+            raise NotImplementedError(f"{self.name}.compile: {unsupported} not supported")
+        super().compile(keras_optimizers.resolve(optimizer), keras_losses.resolve(loss),
+                        keras_metrics.resolve(metrics))
+
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, initial_epoch=0, **kwargs):
+        _refuse(self.name, "fit", kwargs)
+        return super().fit(x, y, 32 if batch_size is None else batch_size, epochs, verbose, callbacks,
+                           validation_split, validation_data, shuffle, initial_epoch)
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", return_dict=False, **kwargs):
+        _refuse(self.name, "evaluate", kwargs)
+        return super().evaluate(x, y, 32 if batch_size is None else batch_size, verbose, return_dict)
+
+    def predict(self, x, batch_size=None, verbose=0, **kwargs):
+        _refuse(self.name, "predict", kwargs)
+        return super().predict(x, 32 if batch_size is None else batch_size, verbose)
+
+    def train_step(self, batch):
+        """glassnet's step, with the layers' weight penalties added to the loss (Keras's regularizers)."""
+        if not any(getattr(m, "regularizers", None) for m in self.modules()):
+            return super().train_step(batch)
+        from ..training import batches  # the trainer's own batch reader
+
+        x, y = batches.unpack(batch, "fit")
+        trainer = self.trainer
+        trainer.optimizer.zero_grad()
+        loss, predictions = trainer.compute_loss(self, x, y)
+        (loss + self.regularization_loss()).backward()
+        trainer.optimizer.step()
+        return trainer.update_metrics(loss, predictions, y)
+
+    def regularization_loss(self):
+        total = 0.0
+        for module in self.modules():
+            if isinstance(module, Layer):
+                total = total + module.regularization_loss()
+        return total
+
+    def summary(self, line_length=None, print_fn=print, **kwargs):
+        shape = self.input_shape
+        return super().summary(input_shape=None if shape is None else shape[1:], print_fn=print_fn, **kwargs)
+
+    def extra_repr(self):
+        return f"name={self.name!r}"
+
+
+def _refuse(name, caller, kwargs):
+    """Keras arguments glassnet.keras does not have yet: a clear error, never silently ignored."""
+    given = {k: v for k, v in kwargs.items() if v is not None}
+    if given:
+        raise NotImplementedError(f"{name}.{caller}: {sorted(given)} not supported by glassnet.keras yet")

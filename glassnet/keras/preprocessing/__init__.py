@@ -1,0 +1,3 @@
+"""``keras.preprocessing``: ``sequence.pad_sequences`` and ``text.Tokenizer``."""
+
+from . import sequence, text
