@@ -243,3 +243,87 @@ def test_the_books_first_network_learns_mnist():
     network.fit(train_images, train_labels, epochs=1, batch_size=128, verbose=0)
     test_loss, test_acc = network.evaluate(test_images, test_labels, verbose=0)
     assert test_acc >= 0.95  # the book reaches 97.8 % after five epochs (docs/keras.md)
+
+
+# ------------------------------------------------------- recurrent layers
+def _sigmoid(v):
+    return 1 / (1 + np.exp(-v))
+
+
+def _keras_lstm(x, kernel, recurrent, bias, units):
+    """Keras's LSTM step by step from its own weights: gate columns i, f, c, o."""
+    h = c = np.zeros((x.shape[0], units))
+    for t in range(x.shape[1]):
+        z = x[:, t] @ kernel + h @ recurrent + bias
+        i, f, g, o = (z[:, k * units:(k + 1) * units] for k in range(4))
+        c = _sigmoid(f) * c + _sigmoid(i) * np.tanh(g)
+        h = _sigmoid(o) * np.tanh(c)
+    return h
+
+
+def _keras_gru(x, kernel, recurrent, bias, units):
+    """Keras's GRU (reset_after=True): columns z, r, h; bias rows (input, recurrent)."""
+    h = np.zeros((x.shape[0], units))
+    for t in range(x.shape[1]):
+        xi = x[:, t] @ kernel + bias[0]
+        hr = h @ recurrent + bias[1]
+        z = _sigmoid(xi[:, :units] + hr[:, :units])
+        r = _sigmoid(xi[:, units:2 * units] + hr[:, units:2 * units])
+        candidate = np.tanh(xi[:, 2 * units:] + r * hr[:, 2 * units:])
+        h = z * h + (1 - z) * candidate
+    return h
+
+
+@pytest.mark.parametrize("cls, reference, count", [
+    (layers.LSTM, _keras_lstm, 4 * (5 * (3 + 5) + 5)),
+    (layers.GRU, _keras_gru, 3 * 5 * (3 + 5) + 2 * 3 * 5),
+])
+def test_recurrent_layers_follow_keras_gate_layouts_and_counts(cls, reference, count):
+    layer = cls(5, dtype="float64")
+    x = np.random.default_rng(2).normal(size=(4, 6, 3))
+    out = layer(glassnet.tensor(x, dtype=glassnet.float64)).detach().numpy()
+    weights = layer.get_weights()
+    assert layer.count_params() == count
+    rng = np.random.default_rng(3)
+    weights = [rng.normal(scale=0.5, size=w.shape) for w in weights]  # gates of distinct sizes
+    layer.set_weights(weights)
+    out = layer(glassnet.tensor(x, dtype=glassnet.float64)).detach().numpy()
+    np.testing.assert_allclose(out, reference(x, *weights, 5), rtol=1e-9, atol=1e-12)
+    np.testing.assert_array_equal(layer.get_weights()[1], weights[1])
+
+
+def test_lstm_starts_with_an_open_forget_gate_and_returns_sequences_and_states():
+    layer = layers.LSTM(4, return_sequences=True, return_state=True)
+    seq, h, c = layer(glassnet.randn(2, 7, 3))
+    assert seq.shape == (2, 7, 4) and h.shape == (2, 4) and c.shape == (2, 4)
+    np.testing.assert_allclose(seq[:, -1].detach().numpy(), h.detach().numpy())
+    bias = layer.get_weights()[2]
+    np.testing.assert_array_equal(bias, np.r_[np.zeros(4), np.ones(4), np.zeros(8)])
+    backwards = layers.SimpleRNN(3, return_sequences=True, go_backwards=True)
+    assert backwards(glassnet.randn(2, 5, 3)).shape == (2, 5, 3)
+    with pytest.raises(NotImplementedError, match="recurrent_dropout"):
+        layers.LSTM(4, recurrent_dropout=0.2)
+
+
+def test_embedding_then_lstm_learns_a_toy_sequence_task():
+    rng = np.random.default_rng(0)
+    x = rng.integers(1, 20, size=(256, 8))
+    y = (x[:, 0] > 10).astype(np.float32)  # the answer is at the start: the LSTM must carry it
+    model = models.Sequential([layers.Embedding(20, 8), layers.LSTM(16),
+                               layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer=optimizers.Adam(0.01), loss="binary_crossentropy", metrics=["accuracy"])
+    history = model.fit(x, y, epochs=12, batch_size=32, verbose=0)
+    assert history.history["accuracy"][-1] > 0.9
+
+
+def test_batch_normalization_uses_keras_momentum_and_epsilon_on_the_last_axis():
+    layer = layers.BatchNormalization()
+    x = np.random.default_rng(4).normal(2.0, 3.0, size=(8, 5, 3)).astype(np.float32)
+    layer.train()
+    y = layer(glassnet.tensor(x)).detach().numpy()
+    flat = x.reshape(-1, 3)
+    np.testing.assert_allclose(y.reshape(-1, 3), (flat - flat.mean(0)) / np.sqrt(flat.var(0) + 1e-3),
+                               rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(layer.moving_mean.numpy(), 0.01 * flat.mean(0), rtol=1e-5)
+    assert [w.shape for w in layer.get_weights()] == [(3,)] * 4
+    assert layer.count_params() == 6 and len(layer.non_trainable_weights) == 2

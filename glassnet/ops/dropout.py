@@ -67,3 +67,12 @@ def dropout2d(input, p=0.5, training=True, inplace=False):  # noqa: A002 - PyTor
 
 
 __all__ = ["dropout", "dropout2d"]
+
+
+def shaped_dropout(x, p, noise_shape, training=True):
+    """Dropout with one mask drawn for ``noise_shape`` and broadcast over ``x`` (Keras's
+    ``noise_shape``; a recurrent layer's input dropout keeps its mask over all time steps)."""
+    _check_p("dropout", p)
+    if not training or p == 0:
+        return x
+    return Dropout.apply(x, mask=_scaled_keep_mask(tuple(noise_shape), p, x.dtype))

@@ -14,13 +14,16 @@ from .conv import (
     MaxPooling2D,
 )
 from .core import Activation, Dense, Dropout, Flatten, Input, InputLayer, Permute, RepeatVector, Reshape
+from .normalization import BatchNormalization, LayerNormalization
+from .recurrent import GRU, LSTM, Embedding, SimpleRNN
 
 # Keras 2's short names.
 Convolution2D, MaxPool2D, AvgPool2D = Conv2D, MaxPooling2D, AveragePooling2D
 Convolution1D, MaxPool1D, AvgPool1D = Conv1D, MaxPooling1D, AveragePooling1D
 
 __all__ = [
-    "Activation", "AveragePooling1D", "AveragePooling2D", "Conv1D", "Conv2D", "Dense", "Dropout", "Flatten",
+    "Activation", "AveragePooling1D", "BatchNormalization", "Embedding", "GRU", "LSTM", "LayerNormalization",
+    "SimpleRNN", "AveragePooling2D", "Conv1D", "Conv2D", "Dense", "Dropout", "Flatten",
     "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "Input",
     "InputLayer", "Layer", "MaxPooling1D", "MaxPooling2D", "Permute", "RepeatVector", "Reshape",
 ]

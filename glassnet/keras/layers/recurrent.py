@@ -1,0 +1,182 @@
+"""Keras's Embedding and recurrent layers on glassnet's fused recurrence.
+
+``LSTM(32)`` runs glassnet's one-node LSTM over the sequence (the op behind
+``nn.LSTM``). Keras and PyTorch order the LSTM gates alike (input, forget,
+cell, output); the GRU's differ (Keras: update, reset, candidate; PyTorch:
+reset, update, new), so ``get_weights``/``set_weights`` reorder them. Keras
+gives an LSTM or SimpleRNN one bias where PyTorch has two: glassnet keeps
+Keras's one and adds nothing for the other.
+"""
+
+import numpy as np
+
+from ...ops import embedding as E
+from ...ops._util import constant
+from ...ops.dropout import shaped_dropout
+from ...ops.recurrent import recurrence
+from ...ops.shape import reshape, transpose
+from .. import initializers, regularizers
+from .base import Layer
+
+
+class Embedding(Layer):
+    flops_per_output_element = 0  # a table lookup
+
+    def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", embeddings_regularizer=None,
+                 mask_zero=False, input_length=None, **kwargs):
+        super().__init__(input_length=input_length, **kwargs)
+        if mask_zero:
+            raise NotImplementedError(f"{self.name}: mask_zero=True is not supported by glassnet.keras yet")
+        self.input_dim, self.output_dim = input_dim, output_dim
+        initializer = (initializers.RandomUniform() if embeddings_initializer == "uniform"
+                       else initializers.get(embeddings_initializer))
+        self.add_weight("embeddings", initializer, regularizers.get(embeddings_regularizer))
+
+    def build(self, input_shape):
+        self.make_weights({"embeddings": (self.input_dim, self.output_dim)})
+
+    def call(self, x):
+        return E.embedding(x, self.embeddings)
+
+
+def _gate_blocks(array, order, gates):
+    """Reorder the gate blocks along the first axis (glassnet's layout: gates x units rows)."""
+    blocks = np.split(array, gates, axis=0)
+    return np.concatenate([blocks[i] for i in order], axis=0)
+
+
+class _RNN(Layer):
+    mode, gates = None, 1
+    keras_to_glassnet = None  # gate order: glassnet block i is Keras block order[i]
+
+    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
+                 bias_initializer="zeros", unit_forget_bias=True, kernel_regularizer=None,
+                 recurrent_regularizer=None, bias_regularizer=None, dropout=0.0, recurrent_dropout=0.0,
+                 return_sequences=False, return_state=False, go_backwards=False, stateful=False, unroll=False,
+                 reset_after=True, **kwargs):
+        super().__init__(**kwargs)
+        self._check_supported(activation, recurrent_activation, recurrent_dropout, stateful, reset_after)
+        self.units, self.use_bias, self.dropout = units, use_bias, dropout
+        self.return_sequences, self.return_state = return_sequences, return_state
+        self.go_backwards = go_backwards
+        self.unit_forget_bias = unit_forget_bias
+        self.add_weight("weight_ih", initializers.get(kernel_initializer),
+                        regularizers.get(kernel_regularizer))
+        self.add_weight("weight_hh", initializers.get(recurrent_initializer),
+                        regularizers.get(recurrent_regularizer))
+        for name in self._bias_names() if use_bias else ():
+            self.add_weight(name, initializers.get(bias_initializer), regularizers.get(bias_regularizer))
+
+    def _check_supported(self, activation, recurrent_activation, recurrent_dropout, stateful, reset_after):
+        wanted = "tanh or relu" if self.mode == "RNN" else "tanh"
+        if activation not in ("tanh", "relu") or (activation == "relu" and self.mode != "RNN"):
+            raise NotImplementedError(f"{self.name}: activation={activation!r}; glassnet's kernels use "
+                                      f"{wanted}")
+        if self.mode != "RNN" and recurrent_activation != "sigmoid":
+            raise NotImplementedError(f"{self.name}: recurrent_activation must be 'sigmoid'")
+        if recurrent_dropout or stateful or not reset_after:
+            raise NotImplementedError(f"{self.name}: recurrent_dropout, stateful and reset_after=False are "
+                                      "not supported by glassnet.keras yet")
+        self.kernel_mode = self.mode if self.mode != "RNN" else f"RNN_{activation.upper()}"
+
+    def _bias_names(self):
+        return ("bias",)
+
+    def build(self, input_shape):
+        if len(input_shape) != 3:
+            raise ValueError(f"{self.name} expects inputs of shape (None, timesteps, features); got "
+                             f"{input_shape}")
+        rows = self.gates * self.units
+        shapes = {"weight_ih": (rows, input_shape[-1]), "weight_hh": (rows, self.units)}
+        shapes.update({name: (rows,) for name in self._bias_names()})
+        self.make_weights(shapes)
+        if self.mode == "LSTM" and self.use_bias and self.unit_forget_bias:
+            self.bias.data[self.units: 2 * self.units] = 1  # Keras starts the forget gate open
+
+    def _biases(self):
+        if not self.use_bias:
+            return None, None
+        return self.bias, constant(np.zeros(self.bias.shape, self.bias.dtype))
+
+    def call(self, x):
+        if x.ndim != 3:
+            raise ValueError(f"{self.name} expects inputs of shape (None, timesteps, features); got "
+                             f"{tuple(x.shape)}")
+        batch, steps, features = x.shape
+        if self.dropout and self.training:  # one mask per sequence, as Keras draws it
+            x = shaped_dropout(x, self.dropout, (batch, 1, features))
+        rows = reshape(transpose(x, 0, 1), (steps * batch, features))
+        zeros = constant(np.zeros((batch, self.units), x.dtype))
+        states = [zeros] * (2 if self.mode == "LSTM" else 1)
+        out, *finals = recurrence(self.kernel_mode, rows, states, self.weight_ih, self.weight_hh,
+                                  *self._biases(), np.full(steps, batch, np.int64), reverse=self.go_backwards)
+        if self.return_sequences:
+            out = transpose(reshape(out, (steps, batch, self.units)), 0, 1)
+            out = out[:, ::-1] if self.go_backwards else out  # Keras returns the reversed sequence
+        else:
+            out = finals[0]
+        if self.return_state:
+            return [out] + list(finals)
+        return out
+
+    def keras_weights(self):
+        order = self.keras_to_glassnet
+        back = None if order is None else [order.index(i) for i in range(self.gates)]
+
+        def to_keras(a):
+            return (a if order is None else _gate_blocks(a, back, self.gates)).T
+
+        def from_keras(a):
+            a = a.T
+            return a if order is None else _gate_blocks(a, order, self.gates)
+
+        entries = [("kernel", self.weight_ih, to_keras, from_keras),
+                   ("recurrent_kernel", self.weight_hh, to_keras, from_keras)]
+        if self.use_bias:
+            entries.append(("bias", *self._keras_bias(order, back)))
+        return entries
+
+    def _keras_bias(self, order, back):
+        return self.bias, None, None
+
+    def flops(self, in_shape, out_shape):
+        steps = in_shape[0] * in_shape[1]
+        return 2 * steps * self.gates * self.units * (in_shape[-1] + self.units)
+
+    flops_exact = False  # the gates' element-wise work is left out
+
+    def extra_repr(self):
+        return f"name={self.name!r}, units={self.units}, return_sequences={self.return_sequences}"
+
+
+class SimpleRNN(_RNN):
+    mode, gates = "RNN", 1
+
+
+class LSTM(_RNN):
+    mode, gates = "LSTM", 4
+
+
+class GRU(_RNN):
+    """Keras's GRU with ``reset_after=True`` (its default), which is PyTorch's GRU."""
+
+    mode, gates = "GRU", 3
+    keras_to_glassnet = (1, 0, 2)  # glassnet (reset, update, new) from Keras (update, reset, candidate)
+
+    def _bias_names(self):
+        return ("bias", "bias_hh")
+
+    def _biases(self):
+        return (self.bias, self.bias_hh) if self.use_bias else (None, None)
+
+    def _keras_bias(self, order, back):
+        # Keras's GRU bias is (2, 3 * units): the input bias, then the recurrent one.
+        def to_keras(a):
+            return np.stack([_gate_blocks(a, back, 3), _gate_blocks(self.bias_hh.data, back, 3)])
+
+        def from_keras(a):
+            self.bias_hh.data[...] = _gate_blocks(np.asarray(a)[1], order, 3)
+            return _gate_blocks(np.asarray(a)[0], order, 3)
+
+        return self.bias, to_keras, from_keras
