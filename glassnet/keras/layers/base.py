@@ -18,7 +18,8 @@ import numpy as np
 
 from ... import backend
 from ...nn.lazy import UninitializedParameter, materialize
-from ...nn.module import Module
+from ...nn.module import Module, Parameter
+from .. import initializers, regularizers
 
 _counts = defaultdict(int)
 
@@ -60,7 +61,7 @@ class Layer(Module):
             input_shape = (input_length,)
         self.input_spec_shape = None if input_shape is None else _shape_tuple(input_shape, self.name)
         self._trainable = bool(trainable)
-        self.regularizers = []  # (parameter name, regularizer)
+        self.regularizers = []  # (parameter name or parameter, regularizer)
 
     # ------------------------------------------------------------- building
     def build(self, input_shape):
@@ -80,7 +81,21 @@ class Layer(Module):
         if not self._trainable:
             self._set_requires_grad(False)
 
-    def add_weight(self, name, initializer, regularizer=None, trainable=True):
+    def add_weight(self, name=None, shape=None, dtype=None, initializer="glorot_uniform", regularizer=None,
+                   trainable=True, **kwargs):
+        """Keras's ``add_weight``: a new weight of ``shape``, initialised now, returned (and tracked)."""
+        if shape is None:
+            raise ValueError(f"{self.name}.add_weight: a shape is needed")
+        dtype = np.dtype(dtype or self._dtype or backend.get_default_dtype())
+        weight = Parameter(np.zeros(tuple(shape), dtype), requires_grad=trainable)
+        initializers.get(initializer or "zeros")(weight)
+        if name is not None:  # without a name, the attribute it is assigned to tracks it (self.W = ...)
+            self.register_parameter(name, weight)
+        if regularizer is not None:
+            self.regularizers.append((weight, regularizers.get(regularizer)))
+        return weight
+
+    def declare_weight(self, name, initializer, regularizer=None, trainable=True):
         """Register an uninitialized parameter ``name``; ``build`` gives it a shape with ``make_weights``."""
         self.register_parameter(name, UninitializedParameter(requires_grad=trainable, dtype=self._dtype))
         self.__dict__.setdefault("_initializers", {})[name] = initializer
@@ -162,8 +177,8 @@ class Layer(Module):
     def regularization_loss(self):
         """The sum of this layer's weight penalties (0 without regularizers)."""
         total = 0.0
-        for name, regularizer in self.regularizers:
-            weight = self._parameters.get(name)
+        for which, regularizer in self.regularizers:  # a parameter's name, or the parameter
+            weight = self._parameters.get(which) if isinstance(which, str) else which
             if weight is not None and weight.numel():
                 total = total + regularizer(weight)
         return total

@@ -58,9 +58,11 @@ class _Conv(Layer):
         self.strides = _tuple(strides, n, "strides", self.name)
         self.dilation_rate = _tuple(dilation_rate, n, "dilation_rate", self.name)
         self.activation = activations.get(activation)
-        self.add_weight("weight", initializers.get(kernel_initializer), regularizers.get(kernel_regularizer))
+        self.declare_weight("weight", initializers.get(kernel_initializer),
+                            regularizers.get(kernel_regularizer))
         if use_bias:
-            self.add_weight("bias", initializers.get(bias_initializer), regularizers.get(bias_regularizer))
+            self.declare_weight("bias", initializers.get(bias_initializer),
+                                regularizers.get(bias_regularizer))
         else:
             self.register_parameter("bias", None)
 

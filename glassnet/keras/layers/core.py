@@ -29,10 +29,11 @@ class Dense(Layer):
             raise ValueError(f"{self.name}: units must be a positive int, got {units!r}")
         self.units, self.use_bias, self.in_features = units, use_bias, None
         self.activation = activations.get(activation)
-        self.add_weight("weight", initializers.get(kernel_initializer),
-                        regularizers.get(kernel_regularizer))
+        self.declare_weight("weight", initializers.get(kernel_initializer),
+                            regularizers.get(kernel_regularizer))
         if use_bias:
-            self.add_weight("bias", initializers.get(bias_initializer), regularizers.get(bias_regularizer))
+            self.declare_weight("bias", initializers.get(bias_initializer),
+                                regularizers.get(bias_regularizer))
         else:
             self.register_parameter("bias", None)
         self.activity_regularizer = regularizers.get(activity_regularizer)

@@ -25,9 +25,9 @@ class BatchNormalization(Layer):
             raise NotImplementedError(f"{self.name}: only axis=-1 (channels last) is supported")
         self.momentum, self.epsilon, self.center, self.scale = momentum, epsilon, center, scale
         if scale:
-            self.add_weight("gamma", initializers.get(gamma_initializer))
+            self.declare_weight("gamma", initializers.get(gamma_initializer))
         if center:
-            self.add_weight("beta", initializers.get(beta_initializer))
+            self.declare_weight("beta", initializers.get(beta_initializer))
         self._statistics_init = (initializers.get(moving_mean_initializer),
                                  initializers.get(moving_variance_initializer))
 
@@ -69,9 +69,9 @@ class LayerNormalization(Layer):
             raise NotImplementedError(f"{self.name}: only axis=-1 is supported")
         self.epsilon, self.center, self.scale = epsilon, center, scale
         if scale:
-            self.add_weight("gamma", initializers.get(gamma_initializer))
+            self.declare_weight("gamma", initializers.get(gamma_initializer))
         if center:
-            self.add_weight("beta", initializers.get(beta_initializer))
+            self.declare_weight("beta", initializers.get(beta_initializer))
 
     def build(self, input_shape):
         self.make_weights({"gamma": (input_shape[-1],), "beta": (input_shape[-1],)})

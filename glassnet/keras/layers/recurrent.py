@@ -30,7 +30,7 @@ class Embedding(Layer):
         self.input_dim, self.output_dim = input_dim, output_dim
         initializer = (initializers.RandomUniform() if embeddings_initializer == "uniform"
                        else initializers.get(embeddings_initializer))
-        self.add_weight("embeddings", initializer, regularizers.get(embeddings_regularizer))
+        self.declare_weight("embeddings", initializer, regularizers.get(embeddings_regularizer))
 
     def build(self, input_shape):
         self.make_weights({"embeddings": (self.input_dim, self.output_dim)})
@@ -61,12 +61,12 @@ class _RNN(Layer):
         self.return_sequences, self.return_state = return_sequences, return_state
         self.go_backwards = go_backwards
         self.unit_forget_bias = unit_forget_bias
-        self.add_weight("weight_ih", initializers.get(kernel_initializer),
+        self.declare_weight("weight_ih", initializers.get(kernel_initializer),
                         regularizers.get(kernel_regularizer))
-        self.add_weight("weight_hh", initializers.get(recurrent_initializer),
+        self.declare_weight("weight_hh", initializers.get(recurrent_initializer),
                         regularizers.get(recurrent_regularizer))
         for name in self._bias_names() if use_bias else ():
-            self.add_weight(name, initializers.get(bias_initializer), regularizers.get(bias_regularizer))
+            self.declare_weight(name, initializers.get(bias_initializer), regularizers.get(bias_regularizer))
 
     def _check_supported(self, activation, recurrent_activation, recurrent_dropout, stateful, reset_after):
         wanted = "tanh or relu" if self.mode == "RNN" else "tanh"
