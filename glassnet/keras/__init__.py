@@ -23,7 +23,7 @@ from . import (
 )
 from .layers import Input
 from .layers.base import reset_names as _reset_names
-from .models import Sequential
+from .models import Model, Sequential
 
 
 class backend:  # noqa: N801 - Keras's module name
@@ -35,6 +35,6 @@ class backend:  # noqa: N801 - Keras's module name
 
 
 __all__ = [
-    "Input", "Sequential", "activations", "backend", "callbacks", "datasets", "initializers", "layers",
-    "losses", "metrics", "models", "optimizers", "preprocessing", "regularizers", "utils",
+    "Input", "Model", "Sequential", "activations", "backend", "callbacks", "datasets", "initializers",
+    "layers", "losses", "metrics", "models", "optimizers", "preprocessing", "regularizers", "utils",
 ]

@@ -17,73 +17,16 @@ from ..tensor import Tensor
 from . import losses as keras_losses
 from . import metrics as keras_metrics
 from . import optimizers as keras_optimizers
+from .functional import KerasTensor, layers_of, replay, trace
 from .layers.base import Layer, unique_name
 from .layers.core import InputLayer
 
 
-class Sequential(_Sequential):
-    def __init__(self, layers=None, name=None, trainable=True):
-        super().__init__()
-        self.name = name or unique_name("sequential")
-        self.built = False
-        for layer in layers or []:
-            self.add(layer)
-        if not trainable:
-            self.trainable = False
+class KerasModel:
+    """What every Keras model adds to its glassnet module: Keras's weights, arguments and penalties.
 
-    # ------------------------------------------------------------- layers
-    def add(self, layer):
-        if not isinstance(layer, Module):
-            raise TypeError(f"{self.name}.add: expected a layer, got {type(layer).__name__}")
-        name = getattr(layer, "name", None) or unique_name(type(layer).__name__.lower())
-        if name in self._modules:
-            raise ValueError(f"{self.name}.add: a layer named {name!r} is already in the model; layer names "
-                             "must be unique")
-        self.add_module(name, layer)
-        self.built = False
-        if self.input_shape is not None:
-            self.build()
-
-    def pop(self):
-        if not self._modules:
-            raise TypeError(f"{self.name}.pop: there are no layers in the model")
-        name = next(reversed(self._modules))
-        return self._modules.pop(name)
-
-    @property
-    def layers(self):
-        """The layers, as Keras lists them (the InputLayer is not one)."""
-        return [m for m in self._modules.values() if not isinstance(m, InputLayer)]
-
-    def get_layer(self, name=None, index=None):
-        if index is not None:
-            return self.layers[index]
-        for layer in self.layers:
-            if getattr(layer, "name", None) == name:
-                return layer
-        raise ValueError(f"{self.name}.get_layer: no layer named {name!r}; layers: "
-                         f"{[getattr(layer, 'name', '?') for layer in self.layers]}")
-
-    @property
-    def input_shape(self):
-        """``(None, ...)`` when the first layer was given an input shape, else None."""
-        first = next(iter(self._modules.values()), None)
-        shape = getattr(first, "input_spec_shape", None)
-        return None if shape is None else (None,) + tuple(shape)
-
-    def build(self, input_shape=None):
-        """Create every layer's weights by running a batch of zeros of ``input_shape`` through the model."""
-        shape = tuple(input_shape) if input_shape is not None else self.input_shape
-        if shape is None:
-            raise ValueError(f"{self.name}.build: the input shape is unknown; pass input_shape=(None, ...) "
-                             "or give the first layer an input_shape")
-        dummy = Tensor(np.zeros((1,) + tuple(d or 1 for d in shape[1:]), dtype=np.float32))
-        was = self.training
-        self.eval()
-        with no_grad():
-            self(dummy)
-        self.train(was)
-        self.built = True
+    The class using it provides ``layers`` and ``input_shape``.
+    """
 
     # ------------------------------------------------------------ weights
     @property
@@ -93,7 +36,7 @@ class Sequential(_Sequential):
     @trainable.setter
     def trainable(self, value):
         for layer in self.layers:
-            if isinstance(layer, (Layer, Sequential)):
+            if isinstance(layer, (Layer, KerasModel)):
                 layer.trainable = value
             else:
                 for p in layer.parameters():
@@ -175,6 +118,142 @@ class Sequential(_Sequential):
 
     def extra_repr(self):
         return f"name={self.name!r}"
+
+    def get_layer(self, name=None, index=None):
+        if index is not None:
+            return self.layers[index]
+        for layer in self.layers:
+            if getattr(layer, "name", None) == name:
+                return layer
+        raise ValueError(f"{self.name}.get_layer: no layer named {name!r}; layers: "
+                         f"{[getattr(layer, 'name', '?') for layer in self.layers]}")
+
+
+
+
+class Sequential(KerasModel, _Sequential):
+    def __init__(self, layers=None, name=None, trainable=True):
+        super().__init__()
+        self.name = name or unique_name("sequential")
+        self.built = False
+        for layer in layers or []:
+            self.add(layer)
+        if not trainable:
+            self.trainable = False
+
+    # ------------------------------------------------------------- layers
+    def add(self, layer):
+        if isinstance(layer, KerasTensor):  # Sequential([keras.Input(shape), ...])
+            layer = layer.layer
+        if not isinstance(layer, Module):
+            raise TypeError(f"{self.name}.add: expected a layer, got {type(layer).__name__}")
+        name = getattr(layer, "name", None) or unique_name(type(layer).__name__.lower())
+        if name in self._modules:
+            raise ValueError(f"{self.name}.add: a layer named {name!r} is already in the model; layer names "
+                             "must be unique")
+        self.add_module(name, layer)
+        self.built = False
+        if self.input_shape is not None:
+            self.build()
+
+    def pop(self):
+        if not self._modules:
+            raise TypeError(f"{self.name}.pop: there are no layers in the model")
+        name = next(reversed(self._modules))
+        return self._modules.pop(name)
+
+    @property
+    def layers(self):
+        """The layers, as Keras lists them (the InputLayer is not one)."""
+        return [m for m in self._modules.values() if not isinstance(m, InputLayer)]
+
+    @property
+    def input_shape(self):
+        """``(None, ...)`` when the first layer was given an input shape, else None."""
+        first = next(iter(self._modules.values()), None)
+        shape = getattr(first, "input_spec_shape", None)
+        return None if shape is None else (None,) + tuple(shape)
+
+    def build(self, input_shape=None):
+        """Create every layer's weights by running a batch of zeros of ``input_shape`` through the model."""
+        shape = tuple(input_shape) if input_shape is not None else self.input_shape
+        if shape is None:
+            raise ValueError(f"{self.name}.build: the input shape is unknown; pass input_shape=(None, ...) "
+                             "or give the first layer an input_shape")
+        dummy = Tensor(np.zeros((1,) + tuple(d or 1 for d in shape[1:]), dtype=np.float32))
+        was = self.training
+        self.eval()
+        with no_grad():
+            self(dummy)
+        self.train(was)
+        self.built = True
+
+class Model(KerasModel, Layer):
+    """Keras's ``Model``: built from the functional API, ``Model(inputs, outputs)``, or subclassed
+    with layers as attributes and a ``call(inputs)``."""
+
+    def __init__(self, inputs=None, outputs=None, name=None, **kwargs):
+        functional = inputs is not None
+        super().__init__(name=name or (unique_name("model") if functional else None), **kwargs)
+        self._graph = None
+        if not functional:
+            return
+        if outputs is None:
+            raise ValueError(f"{self.name}: Model(inputs, outputs) needs outputs too")
+        ins = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        outs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+        for x in ins + outs:
+            if not isinstance(x, KerasTensor):
+                raise TypeError(f"{self.name}: inputs and outputs must be keras.Input(...) and what layers "
+                                f"made from it, got {type(x).__name__}")
+        tensors = trace(ins, outs)
+        for layer in [x.layer for x in ins] + layers_of(tensors):
+            if self._modules.get(layer.name, layer) is not layer:
+                raise ValueError(f"{self.name}: two different layers are named {layer.name!r}")
+            self.add_module(layer.name, layer)
+        several = (isinstance(inputs, (list, tuple)), isinstance(outputs, (list, tuple)))
+        self._graph = (ins, outs, tensors, *several)
+        self.built = True
+
+    def call(self, inputs):
+        if self._graph is None:
+            raise NotImplementedError(f"{type(self).__name__} must implement call(inputs), or be built "
+                                      "with Model(inputs, outputs)")
+        ins, outs, tensors, many_in, many_out = self._graph
+        values = list(inputs) if many_in else [inputs]
+        if len(values) != len(ins):
+            raise ValueError(f"{self.name} expects {len(ins)} inputs, got {len(values)}")
+        env = replay(tensors, ins, values)
+        results = [env[id(o)] for o in outs]
+        return results if many_out else results[0]
+
+    @property
+    def layers(self):
+        return [m for m in self._modules.values() if isinstance(m, Module)]
+
+    @property
+    def input_shape(self):
+        if self._graph is None or len(self._graph[0]) != 1:
+            return None
+        return self._graph[0][0].shape
+
+    @property
+    def inputs(self):
+        return None if self._graph is None else self._graph[0]
+
+    @property
+    def outputs(self):
+        return None if self._graph is None else self._graph[1]
+
+    @property
+    def input(self):
+        ins = self.inputs
+        return ins if ins is None or len(ins) > 1 else ins[0]
+
+    @property
+    def output(self):
+        outs = self.outputs
+        return outs if outs is None or len(outs) > 1 else outs[0]
 
 
 def _refuse(name, caller, kwargs):

@@ -14,6 +14,20 @@ from .conv import (
     MaxPooling2D,
 )
 from .core import Activation, Dense, Dropout, Flatten, Input, InputLayer, Permute, RepeatVector, Reshape
+from .merge import (
+    Add,
+    Average,
+    Concatenate,
+    Maximum,
+    Minimum,
+    Multiply,
+    Subtract,
+    add,
+    average,
+    concatenate,
+    multiply,
+    subtract,
+)
 from .normalization import BatchNormalization, LayerNormalization
 from .recurrent import GRU, LSTM, Embedding, SimpleRNN
 
@@ -22,6 +36,8 @@ Convolution2D, MaxPool2D, AvgPool2D = Conv2D, MaxPooling2D, AveragePooling2D
 Convolution1D, MaxPool1D, AvgPool1D = Conv1D, MaxPooling1D, AveragePooling1D
 
 __all__ = [
+    "Add", "Average", "Concatenate", "Maximum", "Minimum", "Multiply", "Subtract", "add", "average",
+    "concatenate", "multiply", "subtract",
     "Activation", "AveragePooling1D", "BatchNormalization", "Embedding", "GRU", "LSTM", "LayerNormalization",
     "SimpleRNN", "AveragePooling2D", "Conv1D", "Conv2D", "Dense", "Dropout", "Flatten",
     "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "Input",

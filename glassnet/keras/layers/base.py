@@ -20,6 +20,7 @@ from ... import backend
 from ...nn.lazy import UninitializedParameter, materialize
 from ...nn.module import Module, Parameter
 from .. import initializers, regularizers
+from ..functional import call_symbolically, is_symbolic
 
 _counts = defaultdict(int)
 
@@ -44,6 +45,7 @@ class Layer(Module):
     """Base of the Keras layers; subclasses write ``build(input_shape)`` (optional) and ``call(x)``."""
 
     built = False
+    takes_list = False  # merge layers take a list of tensors as their one input
     summary_as_one_row = True  # its activation module is part of it, as in Keras's summary
 
     def __init__(self, name=None, trainable=True, dtype=None, input_shape=None, input_dim=None,
@@ -71,12 +73,15 @@ class Layer(Module):
         raise NotImplementedError(f"{type(self).__name__} must implement call(inputs)")
 
     def forward(self, inputs):
+        if is_symbolic(inputs):  # the functional API: record the call, return KerasTensors
+            return call_symbolically(self, inputs)
         if not self.built:
             self._build_for(inputs)
         return self.call(inputs)
 
     def _build_for(self, inputs):
-        self.build(tuple(inputs.shape))
+        shape = [tuple(x.shape) for x in inputs] if isinstance(inputs, (list, tuple)) else tuple(inputs.shape)
+        self.build(shape)
         self.built = True
         if not self._trainable:
             self._set_requires_grad(False)

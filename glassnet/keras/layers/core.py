@@ -13,6 +13,7 @@ from ...ops.dropout import dropout
 from ...ops.linalg import linear
 from ...ops.shape import permute, reshape, unsqueeze
 from .. import activations, initializers, regularizers
+from ..functional import KerasTensor
 from .base import Layer, _shape_tuple
 
 
@@ -174,5 +175,9 @@ class InputLayer(Layer):
 
 
 def Input(shape=None, batch_size=None, name=None, dtype=None, **kwargs):  # noqa: N802 - Keras's name
-    """An input layer spec for ``Sequential`` (``Sequential([Input((784,)), Dense(10)])``)."""
-    return InputLayer(input_shape=_shape_tuple(shape, "Input"), batch_size=batch_size, name=name, dtype=dtype)
+    """A symbolic model input (the functional API); also the first entry of a ``Sequential``."""
+    layer = InputLayer(input_shape=_shape_tuple(shape, "Input"), batch_size=batch_size, name=name,
+                       dtype=dtype)
+    tensor = KerasTensor((None,) + layer.input_spec_shape, dtype or "float32", layer)
+    layer.__dict__["output"] = tensor
+    return tensor
