@@ -41,7 +41,7 @@ LESSONS = Path(__file__).resolve().parents[1] / "lessons"
 
 def load_lesson(name):
     """Import ``lessons/NAME.py`` as a module (the lessons are scripts, not a package)."""
-    spec = importlib.util.spec_from_file_location(f"lesson_{name}", LESSONS / f"{name}.py")
+    spec = importlib.util.spec_from_file_location(f"lesson_{name.replace('/', '_')}", LESSONS / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

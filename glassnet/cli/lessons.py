@@ -48,14 +48,18 @@ def read_lesson(path):
 
 
 def find_lessons():
-    """``{name: (path, title)}`` for every lesson, sorted by name."""
+    """``{name: (path, title)}`` for every lesson, sorted by name.
+
+    A lesson in a subfolder (``keras_book/ch2_mnist.py``) is named with it: ``keras_book/ch2_mnist``.
+    """
     found = {}
-    for path in sorted(lessons_dir().glob("*.py")):
+    root = lessons_dir()
+    for path in sorted(root.glob("*.py")) + sorted(root.glob("*/*.py")):
         if path.name.startswith("_"):
             continue
         title, has_main = read_lesson(path)
         if has_main:
-            found[path.stem] = (path, title.removeprefix("Lesson: "))
+            found[path.relative_to(root).with_suffix("").as_posix()] = (path, title.removeprefix("Lesson: "))
     return found
 
 
@@ -76,7 +80,7 @@ def run_lesson(args):
     if args.name not in lessons:
         raise CLIError(f"no lesson named {args.name!r}; available: {', '.join(lessons) or 'none'}", code=2)
     path = lessons[args.name][0]
-    spec = importlib.util.spec_from_file_location(f"glassnet_lesson_{args.name}", path)
+    spec = importlib.util.spec_from_file_location(f"glassnet_lesson_{args.name.replace('/', '_')}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     extra = list(args.args)
