@@ -59,9 +59,8 @@ def _trainable(model):
     params = [p for p in model.parameters() if p.requires_grad]
     if not params:
         raise ValueError(
-            f"compile: {type(model).__name__} has no trainable parameters yet; layers such as "
-            "LazyLinear create theirs on the first call, so run the model once on a batch first "
-            "(model(x[:1])) or pass an optimizer object"
+            f"compile: {type(model).__name__} has no trainable parameters (none at all, or all frozen "
+            "with requires_grad=False / trainable=False); an optimizer needs something to train"
         )
     return params
 
