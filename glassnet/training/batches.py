@@ -34,7 +34,50 @@ def _is_dataset(x):
                                       and not isinstance(x, (np.ndarray, Tensor, list, tuple)))
 
 
+class InputsDataset(TensorDataset):
+    """Arrays for a model with several inputs, ``(x1, ..., xn[, y])``; ``loader`` batches them as
+    ``([x1, ..., xn], y)``, which is what such a model is called with."""
+
+    def __init__(self, inputs, targets=None):
+        super().__init__(*inputs, *(() if targets is None else (targets,)))
+        self.n_inputs = len(inputs)
+
+    def part(self, index):
+        arrays = [a[index] for a in self.arrays]
+        targets = arrays[self.n_inputs] if len(arrays) > self.n_inputs else None
+        return InputsDataset(arrays[:self.n_inputs], targets)
+
+
+class GroupedBatches:
+    """A DataLoader over an InputsDataset whose batches come as ``([x1, ..., xn], y)``."""
+
+    def __init__(self, loader, n_inputs):
+        self.loader, self.n_inputs = loader, n_inputs
+
+    def __iter__(self):
+        n = self.n_inputs
+        for batch in self.loader:
+            yield (list(batch[:n]), *batch[n:])
+
+    def __len__(self):
+        return len(self.loader)
+
+
+def _several_inputs(x):
+    """A list of arrays, one per model input (not a nested list of numbers)."""
+    return isinstance(x, (list, tuple)) and len(x) > 1 and all(isinstance(a, (np.ndarray, Tensor)) for a in x)
+
+
 def array_dataset(x, y, caller):
+    if _several_inputs(x):
+        xs = [to_array(a, caller, f"x[{i}]") for i, a in enumerate(x)]
+        ya = None if y is None else to_array(y, caller, "y")
+        sizes = [len(a) for a in xs] + ([] if ya is None else [len(ya)])
+        if any(a.ndim == 0 for a in xs) or len(set(sizes)) > 1:
+            given = [a.shape for a in xs] + ([] if ya is None else [("y", ya.shape)])
+            raise ValueError(f"{caller}: every input in x, and y, must have the same number of samples; "
+                             f"got shapes {given}")
+        return InputsDataset(xs, ya)
     xa = to_array(x, caller, "x")
     if xa.ndim == 0:
         raise ValueError(f"{caller}: x must have a first (sample) dimension, got a scalar")
@@ -69,7 +112,8 @@ def loader(data, batch_size, shuffle, caller):
         return data
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
         raise ValueError(f"{caller}: batch_size must be a positive int, got {batch_size!r}")
-    return DataLoader(data, batch_size=int(batch_size), shuffle=shuffle)
+    batched = DataLoader(data, batch_size=int(batch_size), shuffle=shuffle)
+    return GroupedBatches(batched, data.n_inputs) if isinstance(data, InputsDataset) else batched
 
 
 def split_off_validation(data, validation_split, caller):
@@ -88,6 +132,8 @@ def split_off_validation(data, validation_split, caller):
             f"{caller}: validation_split={validation_split} of {n} samples leaves "
             f"{split_at} for training and {n - split_at} for validation; both need at least one"
         )
+    if isinstance(data, InputsDataset):
+        return data.part(slice(None, split_at)), data.part(slice(split_at, None))
     if isinstance(data, TensorDataset):
         return TensorDataset(*(a[:split_at] for a in data.arrays)), TensorDataset(
             *(a[split_at:] for a in data.arrays))
