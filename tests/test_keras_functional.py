@@ -112,3 +112,42 @@ def test_fit_evaluate_and_predict_feed_a_model_with_two_inputs():
     assert loss < 0.5 and model.predict([xa[:5], xb[:5]]).shape == (5, 1)
     with pytest.raises(ValueError, match="same number of samples"):
         model.fit([xa, xb[:10]], y, verbose=0)
+
+
+# ------------------------------------------------------ generators, Sequence
+def _batches(x, y, size):
+    while True:  # Keras's generators loop for ever; steps_per_epoch says where an epoch ends
+        for start in range(0, len(x), size):
+            yield x[start:start + size], y[start:start + size]
+
+
+def test_fit_takes_a_generator_with_steps_per_epoch_and_a_sequence():
+    x, y = _data(n=96)
+    model = keras.Sequential([layers.Dense(8, activation="relu", input_shape=(6,)),
+                              layers.Dense(3, activation="softmax")])
+    model.compile(optimizer=optimizers.Adam(0.01), loss="sparse_categorical_crossentropy", metrics=["acc"])
+    history = model.fit(_batches(x, y, 32), steps_per_epoch=3, epochs=4, verbose=0,
+                        validation_data=_batches(x, y, 48), validation_steps=2)
+    assert len(history.history["loss"]) == 4 and "val_acc" in history.history
+    with pytest.raises(ValueError, match="steps_per_epoch"):
+        model.fit(_batches(x, y, 32), epochs=1, verbose=0)
+
+    class Batches(keras.utils.Sequence):
+        def __init__(self):
+            self.epochs_seen = 0
+
+        def __len__(self):
+            return 3
+
+        def __getitem__(self, i):
+            return x[32 * i:32 * (i + 1)], y[32 * i:32 * (i + 1)]
+
+        def on_epoch_end(self):
+            self.epochs_seen += 1
+
+    sequence = Batches()
+    model.fit_generator(sequence, epochs=2, verbose=0)  # Keras 2's name, as the first edition writes it
+    assert sequence.epochs_seen == 2
+    loss, acc = model.evaluate(sequence, verbose=0)
+    assert loss == pytest.approx(model.evaluate(x, y, verbose=0)[0], rel=1e-5)
+    assert model.predict_generator(_batches(x, y, 32), steps=2).shape == (64, 3)

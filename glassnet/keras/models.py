@@ -78,18 +78,34 @@ class KerasModel:
                         keras_metrics.resolve(metrics))
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
-            validation_split=0.0, validation_data=None, shuffle=True, initial_epoch=0, **kwargs):
+            validation_split=0.0, validation_data=None, shuffle=True, initial_epoch=0, steps_per_epoch=None,
+            validation_steps=None, **kwargs):
         _refuse(self.name, "fit", kwargs)
         return super().fit(x, y, 32 if batch_size is None else batch_size, epochs, verbose, callbacks,
-                           validation_split, validation_data, shuffle, initial_epoch)
+                           validation_split, validation_data, shuffle, initial_epoch, steps_per_epoch,
+                           validation_steps)
 
-    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", return_dict=False, **kwargs):
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", return_dict=False, steps=None,
+                 **kwargs):
         _refuse(self.name, "evaluate", kwargs)
-        return super().evaluate(x, y, 32 if batch_size is None else batch_size, verbose, return_dict)
+        return super().evaluate(x, y, 32 if batch_size is None else batch_size, verbose, return_dict, steps)
 
-    def predict(self, x, batch_size=None, verbose=0, **kwargs):
+    def predict(self, x, batch_size=None, verbose=0, steps=None, **kwargs):
         _refuse(self.name, "predict", kwargs)
-        return super().predict(x, 32 if batch_size is None else batch_size, verbose)
+        return super().predict(x, 32 if batch_size is None else batch_size, verbose, steps)
+
+    # Keras 2's names for the same, as the first edition of the book writes them.
+    def fit_generator(self, generator, steps_per_epoch=None, epochs=1, verbose=1, callbacks=None,
+                      validation_data=None, validation_steps=None, initial_epoch=0, **kwargs):
+        return self.fit(generator, steps_per_epoch=steps_per_epoch, epochs=epochs, verbose=verbose,
+                        callbacks=callbacks, validation_data=validation_data,
+                        validation_steps=validation_steps, initial_epoch=initial_epoch, **kwargs)
+
+    def evaluate_generator(self, generator, steps=None, **kwargs):
+        return self.evaluate(generator, steps=steps, **kwargs)
+
+    def predict_generator(self, generator, steps=None, **kwargs):
+        return self.predict(generator, steps=steps, **kwargs)
 
     def train_step(self, batch):
         """glassnet's step, with the layers' weight penalties added to the loss (Keras's regularizers)."""

@@ -1,4 +1,4 @@
-"""``keras.utils``: to_categorical, normalize, set_random_seed."""
+"""``keras.utils``: to_categorical, normalize, set_random_seed, Sequence."""
 
 import random
 
@@ -6,6 +6,7 @@ import numpy as np
 
 from ..creation import manual_seed
 from ..data.preprocessing import to_categorical as _to_categorical
+from ..data.sequence import BatchSequence as Sequence  # noqa: F401 - Keras's name: batches by index
 
 
 def to_categorical(y, num_classes=None, dtype="float32"):

@@ -21,21 +21,22 @@ class KerasStyleTraining:
         return compile_model(self, optimizer, loss, metrics)
 
     def fit(self, x=None, y=None, batch_size=32, epochs=1, verbose="auto", callbacks=None,
-            validation_split=0.0, validation_data=None, shuffle=True, initial_epoch=0):
-        """Train on ``x``/``y`` arrays or a Dataset/DataLoader; returns a ``History``."""
+            validation_split=0.0, validation_data=None, shuffle=True, initial_epoch=0, steps_per_epoch=None,
+            validation_steps=None):
+        """Train on arrays, a Dataset/DataLoader or a generator/Sequence of batches; returns a History."""
         from ..training import fit
         return fit(self, x, y, batch_size, epochs, verbose, callbacks, validation_split, validation_data,
-                   shuffle, initial_epoch)
+                   shuffle, initial_epoch, steps_per_epoch, validation_steps)
 
-    def evaluate(self, x=None, y=None, batch_size=32, verbose="auto", return_dict=False):
+    def evaluate(self, x=None, y=None, batch_size=32, verbose="auto", return_dict=False, steps=None):
         """Loss, ``[loss, metrics...]``, or a dict with ``return_dict=True``."""
         from ..training import evaluate
-        return evaluate(self, x, y, batch_size, verbose, return_dict)
+        return evaluate(self, x, y, batch_size, verbose, return_dict, steps)
 
-    def predict(self, x, batch_size=32, verbose=0):
+    def predict(self, x, batch_size=32, verbose=0, steps=None):
         """The model's outputs as a NumPy array, computed batch by batch in eval mode."""
         from ..training import predict
-        return predict(self, x, batch_size, verbose)
+        return predict(self, x, batch_size, verbose, steps)
 
     def train_step(self, batch):
         """One optimisation step on one batch, for ``fit``; returns the logs (running means).

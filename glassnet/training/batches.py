@@ -12,7 +12,8 @@ import math
 import numpy as np
 
 from .. import backend
-from ..data import DataLoader, Dataset, Subset, TensorDataset
+from ..data import BatchSequence, DataLoader, Dataset, Subset, TensorDataset
+from ..data.collate import to_tensors
 from ..tensor import Tensor
 
 
@@ -31,7 +32,40 @@ def to_array(data, caller, what):
 
 def _is_dataset(x):
     return isinstance(x, Dataset) or (hasattr(x, "__getitem__") and hasattr(x, "__len__")
-                                      and not isinstance(x, (np.ndarray, Tensor, list, tuple)))
+                                      and not isinstance(x, (np.ndarray, Tensor, list, tuple, BatchSequence)))
+
+
+class BatchesFrom:
+    """The batches a generator, an iterator or a ``BatchSequence`` yields, ``steps`` to an epoch.
+
+    A generator goes on where the last epoch stopped (Keras's rule), so it must
+    be told how many batches make an epoch; a sequence knows (``len``).
+    """
+
+    def __init__(self, source, steps, caller):
+        self.source, self.sequence = source, isinstance(source, BatchSequence)
+        if steps is None and not self.sequence:
+            raise ValueError(f"{caller}: a generator has no length; pass steps_per_epoch=... (and "
+                             "validation_steps=... for validation data from a generator)")
+        if steps is not None and (isinstance(steps, bool) or not isinstance(steps, (int, np.integer))
+                                  or steps < 1):
+            raise ValueError(f"{caller}: steps must be a positive int, got {steps!r}")
+        self.steps = len(source) if steps is None else int(steps)
+        self.iterator = None if self.sequence else iter(source)
+
+    def __iter__(self):
+        for i in range(self.steps):
+            batch = self.source[i % len(self.source)] if self.sequence else next(self.iterator)
+            yield to_tensors(tuple(batch) if isinstance(batch, (tuple, list)) else batch)
+        if self.sequence:
+            self.source.on_epoch_end()
+
+    def __len__(self):
+        return self.steps
+
+
+def _is_batch_source(x):
+    return isinstance(x, BatchSequence) or (hasattr(x, "__next__") and hasattr(x, "__iter__"))
 
 
 class InputsDataset(TensorDataset):
@@ -92,11 +126,19 @@ def array_dataset(x, y, caller):
     return TensorDataset(xa, ya)
 
 
-def as_dataset_or_loader(x, y, caller, need_targets=True):
-    """A DataLoader or a Dataset for ``x`` (and ``y``)."""
+def as_dataset_or_loader(x, y, caller, need_targets=True, steps=None):
+    """A DataLoader, a Dataset or the batches of a generator for ``x`` (and ``y``)."""
     if x is None:
         raise ValueError(f"{caller}: no data given; pass x (and y) as arrays, or a Dataset or DataLoader")
-    if isinstance(x, DataLoader) or _is_dataset(x):
+    if _is_batch_source(x):
+        if y is not None:
+            raise ValueError(f"{caller}: y must be None when x is a generator or a Sequence (it yields "
+                             "(x, y) batches itself)")
+        return BatchesFrom(x, steps, caller)
+    if steps is not None:
+        raise ValueError(f"{caller}: steps apply to generators and Sequences, which yield batches; "
+                         f"got a {type(x).__name__}")
+    if isinstance(x, (DataLoader, BatchesFrom)) or _is_dataset(x):
         if y is not None:
             raise ValueError(
                 f"{caller}: y must be None when x is a {type(x).__name__} (it yields the targets itself)"
@@ -108,7 +150,7 @@ def as_dataset_or_loader(x, y, caller, need_targets=True):
 
 
 def loader(data, batch_size, shuffle, caller):
-    if isinstance(data, DataLoader):
+    if isinstance(data, (DataLoader, BatchesFrom)):
         return data
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
         raise ValueError(f"{caller}: batch_size must be a positive int, got {batch_size!r}")
@@ -140,9 +182,11 @@ def split_off_validation(data, validation_split, caller):
     return Subset(data, np.arange(split_at)), Subset(data, np.arange(split_at, n))
 
 
-def validation_source(validation_data, caller):
+def validation_source(validation_data, caller, steps=None):
     if validation_data is None:
         return None
+    if _is_batch_source(validation_data):
+        return BatchesFrom(validation_data, steps, caller)
     if isinstance(validation_data, tuple):
         if len(validation_data) != 2:
             raise ValueError(
