@@ -327,3 +327,20 @@ def test_batch_normalization_uses_keras_momentum_and_epsilon_on_the_last_axis():
     np.testing.assert_allclose(layer.moving_mean.numpy(), 0.01 * flat.mean(0), rtol=1e-5)
     assert [w.shape for w in layer.get_weights()] == [(3,)] * 4
     assert layer.count_params() == 6 and len(layer.non_trainable_weights) == 2
+
+
+def test_bidirectional_reads_the_sequence_both_ways_and_time_distributed_maps_each_step():
+    x = glassnet.randn(2, 5, 3)
+    bi = layers.Bidirectional(layers.LSTM(4, return_sequences=True))
+    both = bi(x).detach().numpy()
+    assert both.shape == (2, 5, 8) and bi.count_params() == 2 * 4 * (4 * (3 + 4) + 4)
+    np.testing.assert_allclose(both[..., :4], bi.forward_layer(x).detach().numpy(), rtol=1e-6)
+    twin = layers.LSTM(4, return_sequences=True)  # the backward weights, run on the reversed sequence
+    twin(x)
+    twin.set_weights(bi.backward_layer.get_weights())
+    reversed_run = twin(glassnet.tensor(x.numpy()[:, ::-1].copy())).detach().numpy()[:, ::-1]
+    np.testing.assert_allclose(both[..., 4:], reversed_run, rtol=1e-5, atol=1e-6)
+    assert layers.Bidirectional(layers.GRU(4), merge_mode="sum")(x).shape == (2, 4)
+    dense = layers.Dense(6)
+    per_step = layers.TimeDistributed(dense)(x).detach().numpy()
+    np.testing.assert_allclose(per_step[:, 2], dense(x[:, 2]).detach().numpy(), rtol=1e-6)

@@ -29,7 +29,7 @@ from .merge import (
     subtract,
 )
 from .normalization import BatchNormalization, LayerNormalization
-from .recurrent import GRU, LSTM, Embedding, SimpleRNN
+from .recurrent import GRU, LSTM, Bidirectional, Embedding, SimpleRNN, TimeDistributed
 
 # Keras 2's short names.
 Convolution2D, MaxPool2D, AvgPool2D = Conv2D, MaxPooling2D, AveragePooling2D
@@ -39,7 +39,8 @@ __all__ = [
     "Add", "Average", "Concatenate", "Maximum", "Minimum", "Multiply", "Subtract", "add", "average",
     "concatenate", "multiply", "subtract",
     "Activation", "AveragePooling1D", "BatchNormalization", "Embedding", "GRU", "LSTM", "LayerNormalization",
-    "SimpleRNN", "AveragePooling2D", "Conv1D", "Conv2D", "Dense", "Dropout", "Flatten",
+    "SimpleRNN", "Bidirectional", "TimeDistributed",
+    "AveragePooling2D", "Conv1D", "Conv2D", "Dense", "Dropout", "Flatten",
     "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "Input",
     "InputLayer", "Layer", "MaxPooling1D", "MaxPooling2D", "Permute", "RepeatVector", "Reshape",
 ]

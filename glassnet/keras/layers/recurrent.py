@@ -14,7 +14,7 @@ from ...ops import embedding as E
 from ...ops._util import constant
 from ...ops.dropout import shaped_dropout
 from ...ops.recurrent import recurrence
-from ...ops.shape import reshape, transpose
+from ...ops.shape import cat, reshape, transpose
 from .. import initializers, regularizers
 from .base import Layer
 
@@ -55,6 +55,9 @@ class _RNN(Layer):
                  recurrent_regularizer=None, bias_regularizer=None, dropout=0.0, recurrent_dropout=0.0,
                  return_sequences=False, return_state=False, go_backwards=False, stateful=False, unroll=False,
                  reset_after=True, **kwargs):
+        # What Bidirectional needs to make the backward twin of this layer.
+        given = locals()
+        self.__dict__["config"] = {k: v for k, v in given.items() if k not in ("self", "kwargs", "__class__")}
         super().__init__(**kwargs)
         self._check_supported(activation, recurrent_activation, recurrent_dropout, stateful, reset_after)
         self.units, self.use_bias, self.dropout = units, use_bias, dropout
@@ -62,7 +65,7 @@ class _RNN(Layer):
         self.go_backwards = go_backwards
         self.unit_forget_bias = unit_forget_bias
         self.declare_weight("weight_ih", initializers.get(kernel_initializer),
-                        regularizers.get(kernel_regularizer))
+                            regularizers.get(kernel_regularizer))
         self.declare_weight("weight_hh", initializers.get(recurrent_initializer),
                         regularizers.get(recurrent_regularizer))
         for name in self._bias_names() if use_bias else ():
@@ -180,3 +183,63 @@ class GRU(_RNN):
             return _gate_blocks(np.asarray(a)[0], order, 3)
 
         return self.bias, to_keras, from_keras
+
+
+class Bidirectional(Layer):
+    """A recurrent layer and its twin reading the sequence backwards; their outputs merged.
+
+    ``merge_mode`` 'concat' (Keras's default), 'sum', 'mul' or 'ave'. With
+    ``return_sequences`` the backward outputs are put back in time order
+    before merging, as Keras does.
+    """
+
+    def __init__(self, layer, merge_mode="concat", backward_layer=None, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(layer, _RNN):
+            raise TypeError(f"{self.name}: Bidirectional wraps a SimpleRNN, LSTM or GRU, got "
+                            f"{type(layer).__name__}")
+        if merge_mode not in ("concat", "sum", "mul", "ave"):
+            raise ValueError(f"{self.name}: merge_mode must be 'concat', 'sum', 'mul' or 'ave', "
+                             f"got {merge_mode!r}")
+        if layer.return_state:
+            raise NotImplementedError(f"{self.name}: return_state inside Bidirectional is not supported yet")
+        self.merge_mode = merge_mode
+        self.forward_layer = layer
+        if backward_layer is None:
+            config = dict(layer.config, go_backwards=not layer.go_backwards, name=f"backward_{layer.name}")
+            backward_layer = type(layer)(**config)
+        self.backward_layer = backward_layer
+
+    def call(self, x):
+        ahead, behind = self.forward_layer(x), self.backward_layer(x)
+        if self.forward_layer.return_sequences:
+            behind = behind[:, ::-1]  # back in time order
+        if self.merge_mode == "concat":
+            return cat([ahead, behind], -1)
+        if self.merge_mode == "sum":
+            return ahead + behind
+        if self.merge_mode == "mul":
+            return ahead * behind
+        return (ahead + behind) * 0.5
+
+    def keras_weights(self):
+        return self.forward_layer.keras_weights() + self.backward_layer.keras_weights()
+
+
+class TimeDistributed(Layer):
+    """Applies ``layer`` to every time step: (batch, time, ...) -> (batch * time, ...) -> back."""
+
+    def __init__(self, layer, **kwargs):
+        super().__init__(**kwargs)
+        self.layer = layer
+
+    def call(self, x):
+        if x.ndim < 3:
+            raise ValueError(f"{self.name} expects inputs of shape (None, timesteps, ...); "
+                             f"got {tuple(x.shape)}")
+        batch, steps = x.shape[0], x.shape[1]
+        y = self.layer(reshape(x, (batch * steps,) + tuple(x.shape[2:])))
+        return reshape(y, (batch, steps) + tuple(y.shape[1:]))
+
+    def keras_weights(self):
+        return self.layer.keras_weights()
