@@ -175,9 +175,9 @@ def test_bad_inputs_get_keras_style_errors():
         layers.Dense(3, activation="relu6")
     with pytest.raises(ValueError, match="expects channels-last inputs"):
         layers.Conv2D(2, 3)(glassnet.zeros(1, 3, 8))
-    with pytest.raises(NotImplementedError, match="class_weight"):
+    with pytest.raises(NotImplementedError, match="workers"):
         model.compile(optimizer="sgd", loss="mse")
-        model.fit(np.zeros((2, 784)), np.zeros((2, 10)), class_weight={0: 1.0})
+        model.fit(np.zeros((2, 784)), np.zeros((2, 10)), workers=4)
 
 
 # ------------------------------------------------------- losses and utils
@@ -344,3 +344,26 @@ def test_bidirectional_reads_the_sequence_both_ways_and_time_distributed_maps_ea
     dense = layers.Dense(6)
     per_step = layers.TimeDistributed(dense)(x).detach().numpy()
     np.testing.assert_allclose(per_step[:, 2], dense(x[:, 2]).detach().numpy(), rtol=1e-6)
+
+
+def test_sample_and_class_weights_scale_each_sample_loss_as_keras_does():
+    x, y = _data(n=40)
+    model = models.Sequential([layers.Dense(3, activation="softmax", input_shape=(6,))])
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    p = model.predict(x)
+    per_sample = -np.log(p[np.arange(40), y])
+    w = np.linspace(0.5, 2.0, 40)
+    # Keras: sum(w * loss) / batch size (not / sum(w))
+    weighted = model.evaluate(x, y, batch_size=40, sample_weight=w, verbose=0)
+    assert weighted == pytest.approx((w * per_sample).sum() / 40, rel=1e-5)
+    class_weight = {0: 1.0, 1: 3.0, 2: 0.5}
+    as_samples = np.array([class_weight[c] for c in y])
+    fresh = models.Sequential([layers.Dense(3, activation="softmax", input_shape=(6,))])
+    fresh.set_weights(model.get_weights())
+    fresh.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    model.fit(x, y, batch_size=40, epochs=1, verbose=0, shuffle=False, class_weight=class_weight)
+    fresh.fit(x, y, batch_size=40, epochs=1, verbose=0, shuffle=False, sample_weight=as_samples)
+    for a, b in zip(model.get_weights(), fresh.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+    with pytest.raises(ValueError, match="sample_weight holds 3 weights for 40 samples"):
+        model.fit(x, y, sample_weight=[1, 2, 3], verbose=0)

@@ -79,16 +79,17 @@ class KerasModel:
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, initial_epoch=0, steps_per_epoch=None,
-            validation_steps=None, **kwargs):
+            validation_steps=None, class_weight=None, sample_weight=None, **kwargs):
         _refuse(self.name, "fit", kwargs)
         return super().fit(x, y, 32 if batch_size is None else batch_size, epochs, verbose, callbacks,
                            validation_split, validation_data, shuffle, initial_epoch, steps_per_epoch,
-                           validation_steps)
+                           validation_steps, class_weight, sample_weight)
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", return_dict=False, steps=None,
-                 **kwargs):
+                 sample_weight=None, **kwargs):
         _refuse(self.name, "evaluate", kwargs)
-        return super().evaluate(x, y, 32 if batch_size is None else batch_size, verbose, return_dict, steps)
+        return super().evaluate(x, y, 32 if batch_size is None else batch_size, verbose, return_dict, steps,
+                                sample_weight)
 
     def predict(self, x, batch_size=None, verbose=0, steps=None, **kwargs):
         _refuse(self.name, "predict", kwargs)
@@ -113,10 +114,10 @@ class KerasModel:
             return super().train_step(batch)
         from ..training import batches  # the trainer's own batch reader
 
-        x, y = batches.unpack(batch, "fit")
+        x, y, weight = batches.unpack(batch, "fit")
         trainer = self.trainer
         trainer.optimizer.zero_grad()
-        loss, predictions = trainer.compute_loss(self, x, y)
+        loss, predictions = trainer.compute_loss(self, x, y, weight)
         (loss + self.regularization_loss()).backward()
         trainer.optimizer.step()
         return trainer.update_metrics(loss, predictions, y)

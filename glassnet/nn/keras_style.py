@@ -22,16 +22,17 @@ class KerasStyleTraining:
 
     def fit(self, x=None, y=None, batch_size=32, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, initial_epoch=0, steps_per_epoch=None,
-            validation_steps=None):
+            validation_steps=None, class_weight=None, sample_weight=None):
         """Train on arrays, a Dataset/DataLoader or a generator/Sequence of batches; returns a History."""
         from ..training import fit
         return fit(self, x, y, batch_size, epochs, verbose, callbacks, validation_split, validation_data,
-                   shuffle, initial_epoch, steps_per_epoch, validation_steps)
+                   shuffle, initial_epoch, steps_per_epoch, validation_steps, class_weight, sample_weight)
 
-    def evaluate(self, x=None, y=None, batch_size=32, verbose="auto", return_dict=False, steps=None):
+    def evaluate(self, x=None, y=None, batch_size=32, verbose="auto", return_dict=False, steps=None,
+                 sample_weight=None):
         """Loss, ``[loss, metrics...]``, or a dict with ``return_dict=True``."""
         from ..training import evaluate
-        return evaluate(self, x, y, batch_size, verbose, return_dict, steps)
+        return evaluate(self, x, y, batch_size, verbose, return_dict, steps, sample_weight)
 
     def predict(self, x, batch_size=32, verbose=0, steps=None):
         """The model's outputs as a NumPy array, computed batch by batch in eval mode."""

@@ -72,14 +72,13 @@ class InputsDataset(TensorDataset):
     """Arrays for a model with several inputs, ``(x1, ..., xn[, y])``; ``loader`` batches them as
     ``([x1, ..., xn], y)``, which is what such a model is called with."""
 
-    def __init__(self, inputs, targets=None):
-        super().__init__(*inputs, *(() if targets is None else (targets,)))
+    def __init__(self, inputs, *rest):
+        super().__init__(*inputs, *(a for a in rest if a is not None))
         self.n_inputs = len(inputs)
 
     def part(self, index):
         arrays = [a[index] for a in self.arrays]
-        targets = arrays[self.n_inputs] if len(arrays) > self.n_inputs else None
-        return InputsDataset(arrays[:self.n_inputs], targets)
+        return InputsDataset(arrays[:self.n_inputs], *arrays[self.n_inputs:])
 
 
 class GroupedBatches:
@@ -102,7 +101,27 @@ def _several_inputs(x):
     return isinstance(x, (list, tuple)) and len(x) > 1 and all(isinstance(a, (np.ndarray, Tensor)) for a in x)
 
 
-def array_dataset(x, y, caller):
+def _weights(sample_weight, class_weight, y, n, caller):
+    """Per-sample loss weights from ``sample_weight`` or ``class_weight`` (Keras's arguments), or None."""
+    if sample_weight is not None and class_weight is not None:
+        raise ValueError(f"{caller}: give sample_weight or class_weight, not both")
+    if class_weight is not None:
+        if y is None or not isinstance(class_weight, dict):
+            raise TypeError(f"{caller}: class_weight must be a dict {{class index: weight}} with targets y")
+        labels = y.argmax(-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(n, -1)[:, 0]
+        table = np.ones(int(max(int(labels.max()) + 1, max(class_weight) + 1)))
+        for cls, weight in class_weight.items():
+            table[int(cls)] = weight
+        sample_weight = table[labels.astype(np.int64)]
+    if sample_weight is None:
+        return None
+    w = np.asarray(sample_weight, dtype=np.float32).reshape(-1)
+    if w.shape[0] != n:
+        raise ValueError(f"{caller}: sample_weight holds {w.shape[0]} weights for {n} samples")
+    return w
+
+
+def array_dataset(x, y, caller, sample_weight=None, class_weight=None):
     if _several_inputs(x):
         xs = [to_array(a, caller, f"x[{i}]") for i, a in enumerate(x)]
         ya = None if y is None else to_array(y, caller, "y")
@@ -111,7 +130,7 @@ def array_dataset(x, y, caller):
             given = [a.shape for a in xs] + ([] if ya is None else [("y", ya.shape)])
             raise ValueError(f"{caller}: every input in x, and y, must have the same number of samples; "
                              f"got shapes {given}")
-        return InputsDataset(xs, ya)
+        return InputsDataset(xs, ya, _weights(sample_weight, class_weight, ya, len(xs[0]), caller))
     xa = to_array(x, caller, "x")
     if xa.ndim == 0:
         raise ValueError(f"{caller}: x must have a first (sample) dimension, got a scalar")
@@ -123,10 +142,11 @@ def array_dataset(x, y, caller):
             f"{caller}: x and y must have the same number of samples; got x of shape {xa.shape} "
             f"and y of shape {ya.shape}"
         )
-    return TensorDataset(xa, ya)
+    weights = _weights(sample_weight, class_weight, ya, len(xa), caller)
+    return TensorDataset(xa, ya) if weights is None else TensorDataset(xa, ya, weights)
 
 
-def as_dataset_or_loader(x, y, caller, need_targets=True, steps=None):
+def as_dataset_or_loader(x, y, caller, need_targets=True, steps=None, sample_weight=None, class_weight=None):
     """A DataLoader, a Dataset or the batches of a generator for ``x`` (and ``y``)."""
     if x is None:
         raise ValueError(f"{caller}: no data given; pass x (and y) as arrays, or a Dataset or DataLoader")
@@ -138,6 +158,10 @@ def as_dataset_or_loader(x, y, caller, need_targets=True, steps=None):
     if steps is not None:
         raise ValueError(f"{caller}: steps apply to generators and Sequences, which yield batches; "
                          f"got a {type(x).__name__}")
+    if (sample_weight is not None or class_weight is not None) and (_is_batch_source(x) or _is_dataset(x)
+                                                                  or isinstance(x, DataLoader)):
+        raise ValueError(f"{caller}: sample_weight and class_weight apply to arrays; a Dataset or generator "
+                         "yields (x, y, weight) itself")
     if isinstance(x, (DataLoader, BatchesFrom)) or _is_dataset(x):
         if y is not None:
             raise ValueError(
@@ -146,7 +170,7 @@ def as_dataset_or_loader(x, y, caller, need_targets=True, steps=None):
         return x
     if need_targets and y is None:
         raise ValueError(f"{caller}: y (the targets) is missing; pass y=... with the arrays x")
-    return array_dataset(x, y, caller)
+    return array_dataset(x, y, caller, sample_weight, class_weight)
 
 
 def loader(data, batch_size, shuffle, caller):
@@ -198,8 +222,8 @@ def validation_source(validation_data, caller, steps=None):
 
 
 def unpack(batch, caller):
-    """``(inputs, targets)`` from one batch of a loader."""
-    if isinstance(batch, (tuple, list)) and len(batch) == 2:
-        return batch[0], batch[1]
+    """``(inputs, targets, sample weights or None)`` from one batch of a loader."""
+    if isinstance(batch, (tuple, list)) and len(batch) in (2, 3):
+        return batch[0], batch[1], (batch[2] if len(batch) == 3 else None)
     fields = f"{len(batch)} fields" if isinstance(batch, (tuple, list)) else f"a {type(batch).__name__}"
     raise ValueError(f"{caller}: each batch must be (inputs, targets) to compute a loss; got {fields}")

@@ -43,12 +43,13 @@ def run_evaluation(model, trainer, data_loader, caller, prefix=""):
 
 def fit(model, x=None, y=None, batch_size=32, epochs=1, verbose="auto", callbacks=None,
         validation_split=0.0, validation_data=None, shuffle=True, initial_epoch=0, steps_per_epoch=None,
-        validation_steps=None):
+        validation_steps=None, class_weight=None, sample_weight=None):
     """Train ``model`` for ``epochs`` passes over the data; return a ``History``. See docs/training.md."""
     trainer = trainer_of(model, "fit")
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
         raise ValueError(f"fit: epochs must be a non-negative int, got {epochs!r}")
-    data = batches.as_dataset_or_loader(x, y, "fit", steps=steps_per_epoch)
+    data = batches.as_dataset_or_loader(x, y, "fit", steps=steps_per_epoch, sample_weight=sample_weight,
+                                        class_weight=class_weight)
     val = batches.validation_source(validation_data, "fit", validation_steps)
     if validation_split and val is None:
         data, val = batches.split_off_validation(data, validation_split, "fit")
@@ -98,10 +99,11 @@ def fit(model, x=None, y=None, batch_size=32, epochs=1, verbose="auto", callback
     return history
 
 
-def evaluate(model, x=None, y=None, batch_size=32, verbose="auto", return_dict=False, steps=None):
+def evaluate(model, x=None, y=None, batch_size=32, verbose="auto", return_dict=False, steps=None,
+             sample_weight=None):
     """Loss (and metrics) on the data: a float, ``[loss, metric, ...]``, or a dict with ``return_dict``."""
     trainer = trainer_of(model, "evaluate")
-    data = batches.as_dataset_or_loader(x, y, "evaluate", steps=steps)
+    data = batches.as_dataset_or_loader(x, y, "evaluate", steps=steps, sample_weight=sample_weight)
     data_loader = batches.loader(data, batch_size, False, "evaluate")
     verbose = resolve_verbose(verbose, "evaluate")
     logs = run_evaluation(model, trainer, data_loader, "evaluate")

@@ -112,20 +112,23 @@ class Objective:
         return None  # decided by the first batch's output
 
     # -------------------------------------------------------------- forward
-    def __call__(self, model, x, y):
+    def __call__(self, model, x, y, sample_weight=None):
         if self.kind == "split":
             logits = x
             for layer in self.head:
                 logits = layer(logits)
             with no_grad():
                 outputs = self.activation(logits)
-            return self._loss(logits, y), outputs.data
+            return self._reduced(logits, y, None, sample_weight), outputs.data
         outputs = model(x)
         kind = self.kind or self._kind_from_output(outputs)
         if self.fn is not None:
+            if sample_weight is not None:
+                raise ValueError("fit: sample_weight and class_weight need a loss given by name, such as "
+                                 "'sparse_categorical_crossentropy'")
             loss = self.fn(outputs, _align(y, outputs))
         else:
-            loss = self._loss(outputs, y, kind)
+            loss = self._reduced(outputs, y, kind, sample_weight)
         predictions = outputs.data
         if kind == "logits" and self.binary:
             predictions = _sigmoid(predictions)
@@ -146,15 +149,25 @@ class Objective:
                 return "probs"
         return "logits"
 
-    def _loss(self, z, y, kind=None):
+    def _reduced(self, z, y, kind, sample_weight):
+        """The batch's loss: the mean, or with ``sample_weight`` Keras's weighted sum over the batch size."""
+        if sample_weight is None:
+            return self._loss(z, y, kind)
+        losses = self._loss(z, y, kind, reduction="none")
+        w = sample_weight.reshape(-1).to(losses.dtype)
+        if losses.ndim > 1 or losses.shape[0] != w.shape[0]:  # per element: each sample's mean
+            losses = losses.reshape(w.shape[0], -1).mean(1)
+        return (losses * w).sum() * (1.0 / w.shape[0])
+
+    def _loss(self, z, y, kind=None, reduction="mean"):
         name, kind = self.name, kind or self.kind
         if name in _REGRESSION:
-            return _REGRESSION[name](z, _align(_float(y), z))
+            return _REGRESSION[name](z, _align(_float(y), z), reduction=reduction)
         if name == "binary_crossentropy":
             t = _align(_float(y), z)
             if kind == "probs":
-                return F.binary_cross_entropy(M.clamp(z, EPSILON, 1 - EPSILON), t)
-            return F.binary_cross_entropy_with_logits(z, t)
+                return F.binary_cross_entropy(M.clamp(z, EPSILON, 1 - EPSILON), t, reduction=reduction)
+            return F.binary_cross_entropy_with_logits(z, t, reduction=reduction)
         if kind in ("split", "probs") and z.ndim > 2:
             # Keras puts classes on the last axis: fold the other axes into the batch.
             z = z.reshape(-1, z.shape[-1])
@@ -163,11 +176,14 @@ class Objective:
             z, kind = M.log(M.clamp(z, EPSILON, 1 - EPSILON)), "log_probs"
         if name == "sparse_categorical_crossentropy":
             t = _labels(y)
-            return F.cross_entropy(z, t) if kind != "log_probs" else F.nll_loss(z, t)
+            if kind != "log_probs":
+                return F.cross_entropy(z, t, reduction=reduction)
+            return F.nll_loss(z, t, reduction=reduction)
         t = _float(y)
         if kind != "log_probs":
-            return F.cross_entropy(z, t)
-        return -(z * t).sum(1).mean()
+            return F.cross_entropy(z, t, reduction=reduction)
+        losses = -(z * t).sum(1)
+        return losses.mean() if reduction == "mean" else losses
 
 
 def _float(y):

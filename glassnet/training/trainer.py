@@ -109,9 +109,9 @@ class Trainer:
         return [m.name for m in self.metrics]
 
     # The pieces a custom train_step is made of.
-    def compute_loss(self, model, x, y):
+    def compute_loss(self, model, x, y, sample_weight=None):
         """``(loss, predictions)`` of ``model`` on one batch, as compile's loss defines them."""
-        return self.objective(model, x, y)
+        return self.objective(model, x, y, sample_weight)
 
     def update_metrics(self, loss, predictions, y):
         """Add one batch to the running means; return them as the step's logs."""
@@ -123,17 +123,17 @@ class Trainer:
 
     # The default steps (nn.Module.train_step & co call these).
     def train_step(self, model, batch):
-        x, y = batches.unpack(batch, "fit")
+        x, y, weight = batches.unpack(batch, "fit")
         optimizer = self.optimizer
         optimizer.zero_grad()
-        loss, predictions = self.objective(model, x, y)
+        loss, predictions = self.objective(model, x, y, weight)
         loss.backward()
         optimizer.step()
         return self.update_metrics(loss, predictions, y)
 
     def test_step(self, model, batch):
-        x, y = batches.unpack(batch, "evaluate")
-        loss, predictions = self.objective(model, x, y)
+        x, y, weight = batches.unpack(batch, "evaluate")
+        loss, predictions = self.objective(model, x, y, weight)
         return self.update_metrics(loss, predictions, y)
 
     @staticmethod
