@@ -112,3 +112,23 @@ def test_metric_functions_are_tracked_under_their_names():
     assert sorted(history.history) == ["binary_accuracy", "loss", "val_binary_accuracy", "val_loss"]
     np.testing.assert_array_equal(metrics.binary_accuracy([[1.0, 0.0]], [[0.7, 0.8]]), [0.5])
     np.testing.assert_array_equal(metrics.sparse_categorical_accuracy([2, 0], [[0, 0, 1], [0, 1, 0]]), [1, 0])
+
+
+def test_visualizing_intermediate_activations_of_a_sequential_convnet():
+    """Section 5.4.1's idiom: a Model from a Sequential's input to its layers' outputs."""
+    from glassnet.keras import layers, models
+
+    model = models.Sequential()
+    model.add(layers.Conv2D(32, (3, 3), activation='relu', input_shape=(28, 28, 1)))
+    model.add(layers.MaxPooling2D((2, 2)))
+    model.add(layers.Conv2D(64, (3, 3), activation='relu'))
+    model.add(layers.Flatten())
+    model.add(layers.Dense(10, activation='softmax'))
+    layer_outputs = [layer.output for layer in model.layers[:3]]
+    activation_model = models.Model(inputs=model.input, outputs=layer_outputs)
+    img_tensor = np.random.default_rng(0).random((1, 28, 28, 1)).astype('float32')
+    activations = activation_model.predict(img_tensor)
+    assert [a.shape for a in activations] == [(1, 26, 26, 32), (1, 13, 13, 32), (1, 11, 11, 64)]
+    first = model.layers[0](glassnet.tensor(img_tensor)).detach().numpy()
+    np.testing.assert_allclose(activations[0], first, rtol=1e-6)
+    assert model.output.shape == (None, 10)

@@ -19,7 +19,7 @@ from . import metrics as keras_metrics
 from . import optimizers as keras_optimizers
 from .functional import KerasTensor, layers_of, replay, trace
 from .layers.base import Layer, unique_name
-from .layers.core import InputLayer
+from .layers.core import Input, InputLayer
 
 
 class KerasModel:
@@ -197,12 +197,23 @@ class Sequential(KerasModel, _Sequential):
         if shape is None:
             raise ValueError(f"{self.name}.build: the input shape is unknown; pass input_shape=(None, ...) "
                              "or give the first layer an input_shape")
-        dummy = Tensor(np.zeros((1,) + tuple(d or 1 for d in shape[1:]), dtype=np.float32))
-        was = self.training
-        self.eval()
-        with no_grad():
-            self(dummy)
-        self.train(was)
+        modules = list(self._modules.values())
+        if modules and all(isinstance(m, Layer) for m in modules):
+            # Keras layers are called on symbolic tensors, which builds them and gives each an
+            # ``output`` (for Model(model.input, [layer.output ...]), chapter 5.4's idiom).
+            first = modules[0]
+            x = first.output if isinstance(first, InputLayer) else Input(shape[1:])
+            self.__dict__["input"] = x
+            for layer in self.layers:
+                x = layer(x)
+            self.__dict__["output"] = x
+        else:
+            dummy = Tensor(np.zeros((1,) + tuple(d or 1 for d in shape[1:]), dtype=np.float32))
+            was = self.training
+            self.eval()
+            with no_grad():
+                self(dummy)
+            self.train(was)
         self.built = True
 
 class Model(KerasModel, Layer):

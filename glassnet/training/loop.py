@@ -116,7 +116,8 @@ def evaluate(model, x=None, y=None, batch_size=32, verbose="auto", return_dict=F
 
 
 def predict(model, x, batch_size=32, verbose=0, steps=None):
-    """``model.predict_step`` over ``x``, batch by batch in eval mode, as one NumPy array."""
+    """``model.predict_step`` over ``x``, batch by batch in eval mode, as one NumPy array
+    (a list of them for a model with several outputs)."""
     data = batches.as_dataset_or_loader(x, None, "predict", need_targets=False, steps=steps)
     data_loader = batches.loader(data, batch_size, False, "predict")
     resolve_verbose(verbose, "predict")
@@ -126,16 +127,21 @@ def predict(model, x, batch_size=32, verbose=0, steps=None):
         with no_grad():
             for batch in data_loader:
                 out = model.predict_step(batch)
-                if isinstance(out, Tensor):
-                    out = out.data
-                if not isinstance(out, np.ndarray):
-                    raise TypeError(
-                        f"predict: {type(model).__name__}.predict_step returned a {type(out).__name__}; "
-                        "predict needs one Tensor or array per batch"
-                    )
-                outputs.append(out)
+                several = isinstance(out, (list, tuple))
+                outputs.append([_array_of(o, model) for o in out] if several else _array_of(out, model))
     finally:
         model.train(was)
     if not outputs:
         raise ValueError("predict: the data holds no samples")
+    if isinstance(outputs[0], list):
+        return [np.concatenate(parts) for parts in zip(*outputs)]
     return np.concatenate(outputs)
+
+
+def _array_of(out, model):
+    if isinstance(out, Tensor):
+        return out.data
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"predict: {type(model).__name__}.predict_step returned a {type(out).__name__}; "
+                        "predict needs a Tensor or an array per batch (or a list of them)")
+    return out
