@@ -1,11 +1,12 @@
-"""``Sequential``: Keras's model, as a glassnet ``nn.Sequential`` of Keras layers.
+"""Keras's models: ``Sequential`` (a glassnet ``nn.Sequential`` of Keras layers) and ``Model``
+(the functional API, or subclassed with a ``call``).
 
-It is trained by glassnet's own trainer (``compile``/``fit``/``evaluate``/
-``predict`` of ``nn.Module``); this class only translates Keras's arguments
-(optimizer objects, loss functions, metric names, ``batch_size=None``) and
-adds what a Keras model has: ``add``/``pop``, layer names, building from an
-``input_shape``, Keras's weight order, and the weight penalties of
-``kernel_regularizer`` in every training step.
+Both are trained by glassnet's own trainer (``compile``/``fit``/``evaluate``/
+``predict`` of ``nn.Module``); ``KerasModel`` only translates Keras's
+arguments (optimizer objects, loss functions, metric names,
+``batch_size=None``) and adds what a Keras model has: layer names, Keras's
+weight order, and the weight penalties of ``kernel_regularizer`` in every
+training step.
 """
 
 import numpy as np
@@ -14,6 +15,7 @@ from ..autograd import no_grad
 from ..nn.containers import Sequential as _Sequential
 from ..nn.module import Module
 from ..tensor import Tensor
+from ..training import batches
 from . import losses as keras_losses
 from . import metrics as keras_metrics
 from . import optimizers as keras_optimizers
@@ -112,13 +114,12 @@ class KerasModel:
         """glassnet's step, with the layers' weight penalties added to the loss (Keras's regularizers)."""
         if not any(getattr(m, "regularizers", None) for m in self.modules()):
             return super().train_step(batch)
-        from ..training import batches  # the trainer's own batch reader
-
         x, y, weight = batches.unpack(batch, "fit")
         trainer = self.trainer
         trainer.optimizer.zero_grad()
         loss, predictions = trainer.compute_loss(self, x, y, weight)
-        (loss + self.regularization_loss()).backward()
+        loss = loss + self.regularization_loss()  # Keras logs the loss with the penalties in it
+        loss.backward()
         trainer.optimizer.step()
         return trainer.update_metrics(loss, predictions, y)
 
