@@ -367,3 +367,13 @@ def test_sample_and_class_weights_scale_each_sample_loss_as_keras_does():
         np.testing.assert_allclose(a, b, rtol=1e-6)
     with pytest.raises(ValueError, match="sample_weight holds 3 weights for 40 samples"):
         model.fit(x, y, sample_weight=[1, 2, 3], verbose=0)
+
+
+def test_auc_by_name_and_by_class_in_a_keras_model():
+    x, y = _data(n=96, classes=2)
+    model = models.Sequential([layers.Dense(1, activation="sigmoid", input_shape=(6,))])
+    model.compile(optimizer="rmsprop", loss="binary_crossentropy",
+                  metrics=["AUC", keras.metrics.AUC(name="roc")])
+    history = model.fit(x, y.astype("float32"), epochs=2, verbose=0)
+    assert sorted(history.history) == ["AUC", "loss", "roc"]
+    assert history.history["AUC"] == history.history["roc"] and 0 <= history.history["roc"][-1] <= 1

@@ -228,3 +228,20 @@ def test_names_and_get():
     assert metrics.get(metric) is metric and isinstance(metrics.get(metrics.Recall), metrics.Recall)
     with pytest.raises(ValueError, match="Unknown metric 'bogus'.*accuracy"):
         metrics.get("bogus")
+
+
+def test_auc_streams_to_the_exact_area_with_ties_and_matches_scikit_learn():
+    from glassnet.metrics import AUC
+
+    roc_auc_score = skm.roc_auc_score
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 2, 500)
+    scores = np.round(labels * 0.3 + rng.random(500), 1)  # rounded: many ties
+    auc = AUC()
+    for start in range(0, 500, 64):  # batch by batch, as fit feeds it
+        auc.update(labels[start:start + 64], scores[start:start + 64].reshape(-1, 1))
+    assert auc.result() == pytest.approx(roc_auc_score(labels, scores), rel=1e-12)
+    assert AUC()([0, 1, 1, 0], [0.1, 0.9, 0.8, 0.2]) == 1.0
+    assert AUC()([1, 1], [0.2, 0.3]) == 0.0  # one class only: no area
+    with pytest.raises(ValueError, match="one score per label"):
+        AUC().update([0, 1], [[0.1, 0.9], [0.8, 0.2]])

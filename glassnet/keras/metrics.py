@@ -2,7 +2,16 @@
 
 import numpy as np
 
-from ..metrics import Accuracy, BinaryAccuracy, Mean, MeanAbsoluteError, MeanSquaredError, Precision, Recall
+from ..metrics import (
+    AUC,
+    Accuracy,
+    BinaryAccuracy,
+    Mean,
+    MeanAbsoluteError,
+    MeanSquaredError,
+    Precision,
+    Recall,
+)
 from ..tensor import Tensor
 
 _RENAMED = {
@@ -41,11 +50,11 @@ def resolve(metrics):
     """What ``nn.Module.compile`` takes for Keras's ``metrics=[...]``."""
     if metrics is None:
         return None
-    if isinstance(metrics, (str, Accuracy, BinaryAccuracy, Mean, Precision, Recall)):
+    if isinstance(metrics, (str, AUC, Accuracy, BinaryAccuracy, Mean, Precision, Recall)):
         metrics = [metrics]
     metrics = [_FUNCTIONS.get(m, m) if callable(m) and not isinstance(m, type) else m for m in metrics]
     return [_RENAMED[m]() if isinstance(m, str) and m in _RENAMED else m for m in metrics]
 
 
-__all__ = ["Accuracy", "BinaryAccuracy", "Mean", "MeanAbsoluteError", "MeanSquaredError", "Precision",
+__all__ = ["AUC", "Accuracy", "BinaryAccuracy", "Mean", "MeanAbsoluteError", "MeanSquaredError", "Precision",
            "Recall", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy"]

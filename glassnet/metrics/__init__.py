@@ -24,6 +24,7 @@ from .classification import (
 )
 from .regression import mean_absolute_error, mean_squared_error, r2_score
 from .streaming import (
+    AUC,
     Accuracy,
     BinaryAccuracy,
     ConfusionMatrix,

@@ -111,6 +111,45 @@ class BinaryAccuracy(Metric):
         return self.correct / self.total if self.total else 0.0
 
 
+class AUC(Metric):
+    """Area under the ROC curve of a binary classifier, exact (Keras's ``AUC()`` approximates it).
+
+    Keeps every score and label of the epoch and computes the Mann-Whitney
+    statistic: the chance that a random positive scores above a random
+    negative, ties counting a half. ``y_pred`` is one score per sample
+    (probabilities or logits; only their order matters).
+    """
+
+    name = "auc"
+
+    def reset(self):
+        self.scores, self.labels = [], []
+
+    def update(self, y_true, y_pred):
+        t, p = to_numpy(y_true).reshape(-1), to_numpy(y_pred).reshape(-1)
+        if t.shape != p.shape:
+            raise ValueError(f"AUC: one score per label is needed; got {p.shape[0]} scores for "
+                             f"{t.shape[0]} labels (AUC is for binary outputs of shape (N,) or (N, 1))")
+        self.labels.append(t > 0.5)
+        self.scores.append(p.astype(np.float64))
+
+    def result(self):
+        if not self.labels:
+            return 0.0
+        t, p = np.concatenate(self.labels), np.concatenate(self.scores)
+        positives, negatives = int(t.sum()), int((~t).sum())
+        if positives == 0 or negatives == 0:
+            return 0.0
+        order = np.argsort(p, kind="mergesort")
+        ranks = np.empty(len(p))
+        sorted_p = p[order]  # ranks from 1; tied scores share the mean of their ranks
+        starts = np.flatnonzero(np.r_[True, sorted_p[1:] != sorted_p[:-1]])
+        ends = np.r_[starts[1:], len(p)]
+        mean_ranks = (starts + 1 + ends) / 2
+        ranks[order] = np.repeat(mean_ranks, ends - starts)
+        return float((ranks[t].sum() - positives * (positives + 1) / 2) / (positives * negatives))
+
+
 class ConfusionMatrix(Metric):
     """Confusion counts over all batches; grows when a new class shows up.
 
@@ -207,7 +246,7 @@ _BY_NAME = {
     "precision": Precision, "recall": Recall, "f1_score": F1Score, "f1": F1Score,
     "mae": MeanAbsoluteError, "mean_absolute_error": MeanAbsoluteError,
     "mse": MeanSquaredError, "mean_squared_error": MeanSquaredError,
-    "mean": Mean, "confusion_matrix": ConfusionMatrix,
+    "mean": Mean, "confusion_matrix": ConfusionMatrix, "auc": AUC,
 }
 
 

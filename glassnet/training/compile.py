@@ -25,8 +25,8 @@ _OPTIMIZERS = {
     "adagrad": (optim.Adagrad, dict(lr=1e-3, initial_accumulator_value=0.1, eps=1e-7)),
 }
 
-_METRIC_NAMES = ("accuracy", "acc", "precision", "recall", "f1_score", "f1", "mae", "mean_absolute_error",
-                 "mse", "mean_squared_error")
+_METRIC_NAMES = ("accuracy", "acc", "auc", "precision", "recall", "f1_score", "f1", "mae",
+                 "mean_absolute_error", "mse", "mean_squared_error")
 
 
 _MULTICLASS = ("sparse_categorical_crossentropy", "categorical_crossentropy")
