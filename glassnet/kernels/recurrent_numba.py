@@ -7,7 +7,7 @@ twenty times a multiply.  Here one compiled loop does all of a step's
 elementwise work, forward or backward, and tanh (and from it the sigmoid)
 is a rational function the compiler does vectorise.
 
-The kernels keep the buffers of ``recurrent_cells.LSTMKernel`` and
+The kernels keep the buffers of ``recurrent.LSTMKernel`` and
 ``GRUKernel``, so a layer runs either; tests compare the two.  They serve float32 only: float64 keeps
 the NumPy kernel, exact to float64.  Without numba, or with
 ``GLASSNET_NUMBA=0``, nothing here is used.

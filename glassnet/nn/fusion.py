@@ -8,7 +8,7 @@ nondecreasing functions, and so is their float rounding, so
 included.  Pooling first does the bias add and the ReLU on a tensor 4x
 smaller (for a 2x2 pool).  And when the convolution's windows are small
 and the pool is 2x2 with stride 2, the convolution is computed in 2x2 tiles
-of outputs (``ops/conv_rows.py``) that are exactly the pooling windows, so
+of outputs (``kernels/conv_rows.py``) that are exactly the pooling windows, so
 the full-size convolution output is never laid out at all.  LeNet-5's first
 block at batch 1024: 21 ms with row windows and a separate pool, 13 ms
 tiled (docs/conv_performance.md).
