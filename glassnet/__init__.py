@@ -23,6 +23,7 @@ from .ops.linalg import matmul
 from .io import load, save
 from . import nn
 from . import optim
+from . import models  # as torchvision.models after `import torchvision`
 
 _methods.install()
 _allocator.keep_freed_memory()

@@ -164,3 +164,14 @@ def test_resnet18_small_stem_keeps_names_and_size():
     assert net.conv1.kernel_size == (3, 3) and isinstance(net.maxpool, glassnet.nn.Identity)
     net.eval()
     assert net(glassnet.randn(1, 3, 16, 16)).shape == (1, 10)
+
+
+def test_the_model_zoo_is_an_attribute_of_the_package():
+    """``import glassnet`` alone gives ``glassnet.models``, as ``import torchvision`` gives
+    ``torchvision.models`` (in a fresh interpreter: here other tests have imported it already)."""
+    import subprocess
+    import sys
+
+    code = "import glassnet; print(type(glassnet.models.lenet()).__name__)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "Sequential"
