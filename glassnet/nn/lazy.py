@@ -35,6 +35,11 @@ class _Uninitialized:
         self.data = np.empty(shape, dtype)
         self.__class__ = self.cls_to_become
 
+    def detach(self):
+        # What state_dict() holds for a lazy layer not yet called: still marked uninitialized
+        # (as in PyTorch), so it prints as such and load_state_dict can say what is wrong.
+        return UninitializedTensor(dtype=self.dtype)
+
     def __repr__(self):
         return f"<{type(self).__name__}>"
 
@@ -47,14 +52,20 @@ class UninitializedParameter(_Uninitialized, Parameter):
         super().__init__(np.empty(0, _float_dtype(dtype)), requires_grad)
 
 
-class UninitializedBuffer(_Uninitialized, Tensor):
-    """A buffer (running statistics) whose shape is not known yet."""
+class UninitializedTensor(_Uninitialized, Tensor):
+    """A tensor with no shape yet and no gradient: an uninitialized parameter or buffer, detached."""
 
     __slots__ = ()
     cls_to_become = Tensor
 
     def __init__(self, dtype=None):
         super().__init__(np.empty(0, _float_dtype(dtype)))
+
+
+class UninitializedBuffer(UninitializedTensor):
+    """A buffer (running statistics) whose shape is not known yet."""
+
+    __slots__ = ()
 
 
 def _float_dtype(dtype):

@@ -41,6 +41,16 @@ class IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpect
         return super().__repr__()
 
 
+def _why_unshaped(target, value):
+    """The reason a shape is (0,) when a lazy layer is involved ('' otherwise), for load errors."""
+    if getattr(value, "is_uninitialized", False):
+        return (" (uninitialized: that state_dict was taken from a lazy layer never called; "
+                "call the model once before saving it)")
+    if getattr(target, "is_uninitialized", False):
+        return " (the model's lazy layer is not called yet and the state_dict does not give its sizes)"
+    return ""
+
+
 def _join(prefix, name):
     return f"{prefix}.{name}" if prefix else name
 
@@ -344,7 +354,7 @@ class Module(KerasStyleTraining):
                     "expected a Tensor or a numeric array"
                 )
             if array.shape != target.shape:
-                mismatched.append((key, target.shape, array.shape))
+                mismatched.append((key, target.shape, array.shape, _why_unshaped(target, value)))
             values[key] = array
         if mismatched or (strict and (missing or unexpected)):
             raise RuntimeError(self._load_error(missing if strict else [], unexpected if strict else [],
@@ -359,10 +369,10 @@ class Module(KerasStyleTraining):
             lines.append("    Missing key(s): " + ", ".join(f'"{k}"' for k in missing) + ".")
         if unexpected:
             lines.append("    Unexpected key(s): " + ", ".join(f'"{k}"' for k in unexpected) + ".")
-        for key, expected, given in mismatched:
+        for key, expected, given, why in mismatched:
             lines.append(
                 f"    Size mismatch for {key}: the model expects shape {tuple(expected)}, "
-                f"the state_dict gives shape {tuple(given)}."
+                f"the state_dict gives shape {tuple(given)}{why}."
             )
         return "\n".join(lines)
 

@@ -11,6 +11,7 @@ import numpy as np
 from .. import backend
 from ..ops import norm as N
 from ..tensor import Tensor
+from .dropout import Dropout2d  # noqa: F401 - lived here before nn/dropout.py; old imports keep working
 from .lazy import LazyModuleMixin, UninitializedBuffer, UninitializedParameter
 from .module import Module, Parameter
 

@@ -122,10 +122,37 @@ class Optimizer:
         """
         state = self.state
         for p in group["params"]:
-            if p.grad is not None:
-                yield p.data, p.grad.data, state.get(p) or self._init_state(p, group)
+            grad = p.grad
+            if grad is not None:
+                s = state.get(p)
+                if s is None:  # the first step (every step for an optimizer that keeps no state)
+                    s = self._first_state(p, grad, group)
+                yield p.data, grad.data, s
+
+    def _first_state(self, p, grad, group):
+        # Checked once per parameter, off the hot path: a lazy layer's parameter has no shape
+        # until its layer's first call, and no update can give it one.
+        if grad.shape != p.shape:
+            what, name = self._describe_param(p, group), type(self).__name__
+            if getattr(p, "is_uninitialized", False):
+                raise RuntimeError(
+                    f"{name}: {what} is uninitialized (its lazy layer has not been called, so it has no "
+                    f"shape yet), but it has a gradient of shape {tuple(grad.shape)}; call the model once "
+                    "before stepping")
+            raise RuntimeError(f"{name}: {what} has shape {tuple(p.shape)}, but its gradient has shape "
+                               f"{tuple(grad.shape)}")
+        return self._init_state(p, group)
+
+    def _describe_param(self, p, group):
+        """How errors name ``p``: by name if the group came from ``named_parameters()``, else by place."""
+        index = next(i for i, q in enumerate(group["params"]) if q is p)
+        if "param_names" in group:
+            return f"parameter {group['param_names'][index]!r}"
+        group_index = next(i for i, g in enumerate(self.param_groups) if g is group)
+        return f"parameter {index} of parameter group {group_index}"
 
     def _init_state(self, p, group):
+        """The new state dict of ``p`` (stored in ``self.state``), or None to keep nothing."""
         return None
 
     def _tmp(self, param, slot=0):
@@ -227,6 +254,12 @@ def _load_value(key, value, param):
         if array.dtype.kind == "f":
             array = array.astype(param.dtype, copy=False)
         if array.shape != param.shape:
+            if getattr(param, "is_uninitialized", False):
+                raise ValueError(
+                    f"loaded state {key!r} has shape {array.shape}, but its parameter is uninitialized "
+                    "(its lazy layer has not been called); call the model once before loading the "
+                    "optimizer's state"
+                )
             raise ValueError(
                 f"loaded state {key!r} has shape {array.shape}, its parameter has shape {param.shape}"
             )
