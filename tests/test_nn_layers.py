@@ -184,6 +184,13 @@ def test_dropout_module_train_and_eval():
         nn.Dropout(1.2)
 
 
+def test_dropout2d_lives_beside_dropout_and_its_old_import_path_still_works():
+    from glassnet.nn.dropout import Dropout2d
+    from glassnet.nn.norm import Dropout2d as old_home
+
+    assert nn.Dropout2d is Dropout2d is old_home and issubclass(Dropout2d, nn.Dropout)
+
+
 # ------------------------------------------------------------------- init
 def test_calculate_gain_and_fans_match_torch():
     for name in ["linear", "conv2d", "sigmoid", "tanh", "relu", "selu", "leaky_relu"]:

@@ -179,6 +179,32 @@ def test_named_parameters_are_accepted():
     _check_close(gn, tt)
 
 
+def test_a_gradient_that_does_not_fit_its_parameter_is_named_before_any_update():
+    w = glassnet.tensor(np.ones((2, 3), np.float32), requires_grad=True)
+    for make in (lambda: optim.SGD([w], lr=0.1), lambda: optim.Adam([("w", w)], lr=0.1)):
+        w.grad = glassnet.ones(3)  # a broadcastable shape must not slip through as a broadcast update
+        with pytest.raises(RuntimeError, match=r"parameter (0 of parameter group 0|'w') has shape \(2, 3\), "
+                                               r"but its gradient has shape \(3,\)"):
+            make().step()
+    np.testing.assert_array_equal(w.data, np.ones((2, 3)))
+
+
+@pytest.mark.parametrize("name, kwargs", [("SGD", {}), ("SGD", {"momentum": 0.9}), ("Adam", {}),
+                                          ("RMSprop", {"momentum": 0.5}), ("Adagrad", {})])
+def test_state_is_kept_only_where_torch_keeps_it(name, kwargs):
+    gn, tt, targets, noise = _pair()
+    gopt = getattr(optim, name)(gn, lr=0.01, **kwargs)
+    topt = getattr(torch.optim, name)(tt, lr=0.01, **kwargs)
+    for k in range(2):
+        _set_grads(gn, tt, targets, noise, k)
+        gopt.step()
+        topt.step()
+    ours, theirs = gopt.state_dict()["state"], topt.state_dict()["state"]
+    assert {i: sorted(s) for i, s in ours.items()} == {
+        i: sorted(k for k, v in s.items() if v is not None) for i, s in theirs.items()}
+    _check_close(gn, tt)
+
+
 def test_step_with_closure_returns_its_loss():
     p = glassnet.tensor([1.0, -2.0], requires_grad=True)
     opt = optim.SGD([p], lr=0.5)
