@@ -3,8 +3,12 @@
 An optimizer holds ``param_groups``, a list of dicts that each carry a list of
 tensors under ``"params"`` and the hyper-parameters for those tensors, and
 ``state``, a dict from parameter to that parameter's buffers (momentum,
-running averages, step count). Subclasses write one method, ``_step_group``,
-the update rule for one group.
+running averages, step count). Subclasses write ``_step_group``, the update
+rule for one group, as a loop over ``self._updates(group)``, which opens
+every optimizer's loop the same way: parameters without a gradient skipped,
+each one's state fetched (made by ``_init_state`` at its first step, so a lazy
+layer's parameter gets state of its real shape), and a gradient that does not
+fit its parameter refused. Weight decay and ``maximize`` are ``_direction``.
 
 Updates work on the raw NumPy arrays (``p.data``, ``p.grad.data``) in place,
 so no graph is recorded and no new parameter arrays are made.
@@ -112,36 +116,47 @@ class Optimizer:
     def _step_group(self, group):
         raise NotImplementedError
 
-    def _updates(self, group):
+    def _updates(self, group, keeps_state=True):
         """``(param, grad, state)`` for each parameter of ``group`` that has a gradient.
 
         ``param`` and ``grad`` are the arrays (updates write into ``param``);
         ``state`` is the parameter's dict in ``self.state``, which
-        ``_init_state`` makes at its first step (None for an optimizer that
-        keeps nothing per parameter).
+        ``_init_state`` makes at its first step. ``keeps_state=False`` (e.g.
+        SGD without momentum) yields None for it and looks nothing up.
         """
+        # The shapes are compared where a parameter has no state yet (its first step, or every
+        # step when nothing is kept): a lazy layer's parameter has no shape until its layer's
+        # first call, and an update must not broadcast a gradient into the wrong shape.
+        if not keeps_state:
+            for p in group["params"]:
+                grad = p.grad
+                if grad is not None:
+                    param, g = p.data, grad.data
+                    if g.shape != param.shape:
+                        self._shape_error(p, grad, group)
+                    yield param, g, None
+            return
         state = self.state
         for p in group["params"]:
             grad = p.grad
             if grad is not None:
+                param, g = p.data, grad.data
                 s = state.get(p)
-                if s is None:  # the first step (every step for an optimizer that keeps no state)
-                    s = self._first_state(p, grad, group)
-                yield p.data, grad.data, s
+                if s is None:
+                    if g.shape != param.shape:
+                        self._shape_error(p, grad, group)
+                    s = self._init_state(p, group)
+                yield param, g, s
 
-    def _first_state(self, p, grad, group):
-        # Checked once per parameter, off the hot path: a lazy layer's parameter has no shape
-        # until its layer's first call, and no update can give it one.
-        if grad.shape != p.shape:
-            what, name = self._describe_param(p, group), type(self).__name__
-            if getattr(p, "is_uninitialized", False):
-                raise RuntimeError(
-                    f"{name}: {what} is uninitialized (its lazy layer has not been called, so it has no "
-                    f"shape yet), but it has a gradient of shape {tuple(grad.shape)}; call the model once "
-                    "before stepping")
-            raise RuntimeError(f"{name}: {what} has shape {tuple(p.shape)}, but its gradient has shape "
-                               f"{tuple(grad.shape)}")
-        return self._init_state(p, group)
+    def _shape_error(self, p, grad, group):
+        what, name = self._describe_param(p, group), type(self).__name__
+        if getattr(p, "is_uninitialized", False):
+            raise RuntimeError(
+                f"{name}: {what} is uninitialized (its lazy layer has not been called, so it has no "
+                f"shape yet), but it has a gradient of shape {tuple(grad.shape)}; call the model once "
+                "before stepping")
+        raise RuntimeError(f"{name}: {what} has shape {tuple(p.shape)}, but its gradient has shape "
+                           f"{tuple(grad.shape)}")
 
     def _describe_param(self, p, group):
         """How errors name ``p``: by name if the group came from ``named_parameters()``, else by place."""
@@ -152,8 +167,8 @@ class Optimizer:
         return f"parameter {index} of parameter group {group_index}"
 
     def _init_state(self, p, group):
-        """The new state dict of ``p`` (stored in ``self.state``), or None to keep nothing."""
-        return None
+        """The state dict of ``p`` at its first step, stored in ``self.state`` (subclasses that keep any)."""
+        return self.state.setdefault(p, {})
 
     def _tmp(self, param, slot=0):
         """A scratch array shaped like ``param``, reused across parameters and steps.

@@ -27,16 +27,13 @@ class SGD(Optimizer):
                 f"got momentum={group['momentum']!r}, dampening={group['dampening']!r}"
             )
 
-    def _init_state(self, p, group):
-        # Only momentum keeps something per parameter; its buffer starts at the first step.
-        return self.state.setdefault(p, {}) if group["momentum"] != 0 else None
-
     def _step_group(self, group):
         # float() keeps a NumPy float64 hyper-parameter from upcasting float32 arithmetic.
         lr, momentum = float(group["lr"]), float(group["momentum"])
         dampening, weight_decay = float(group["dampening"]), float(group["weight_decay"])
         nesterov, maximize = group["nesterov"], group["maximize"]
-        for param, grad, state in self._updates(group):
+        # Only momentum keeps something per parameter (its buffer starts at the first step), as in PyTorch.
+        for param, grad, state in self._updates(group, keeps_state=momentum != 0):
             d = self._direction(param, grad, weight_decay, maximize)
             if momentum != 0:
                 if "momentum_buffer" not in state:
