@@ -15,7 +15,7 @@ from .. import backend
 from ..ops import conv as C
 from ..ops.conv_transpose import conv_transpose2d
 from . import init
-from .lazy import LazyModuleMixin, UninitializedParameter
+from .lazy import LazyModuleMixin
 from .module import Module, Parameter
 
 
@@ -153,9 +153,7 @@ class _LazyConvNd(LazyModuleMixin):
                          padding_mode, dtype)
 
     def _create_parameters(self, dtype, bias):
-        self._dtype = dtype
-        self.weight = UninitializedParameter(dtype=dtype)
-        self.register_parameter("bias", UninitializedParameter(dtype=dtype) if bias else None)
+        self._leave_open(dtype, parameters={"weight": True, "bias": bias})
 
     def infer_sizes(self, input):  # noqa: A002 - PyTorch's name
         n, name = self._n, type(self).__name__

@@ -7,11 +7,13 @@ before the first call holds them. The first call (or ``load_state_dict``)
 fills those same objects in place with their real shape and initial values,
 and the layer becomes its ordinary class (``Linear``), as in PyTorch.
 
-A lazy layer is its ordinary class plus ``LazyModuleMixin`` and three
-small methods::
+A lazy layer is its ordinary class plus ``LazyModuleMixin``, its open
+tensors named in ``__init__`` and three small methods::
 
     class LazyLinear(LazyModuleMixin, Linear):
         cls_to_become = Linear
+        def __init__(self, out_features, bias=True, dtype=None):
+            ...; self._leave_open(dtype, parameters={"weight": True, "bias": bias})
         def infer_sizes(self, input): self.in_features = input.shape[-1]
         def infer_sizes_from_state(self, tensors): ...   # tensors: name -> array of the state_dict
         def open_shapes(self): return {"weight": (self.out_features, self.in_features), ...}
@@ -75,17 +77,39 @@ def _float_dtype(dtype):
 class LazyModuleMixin:
     """Turns a layer with open sizes into its ordinary class at the first call.
 
-    The subclass sets ``cls_to_become`` and writes ``infer_sizes(input)``,
+    The subclass sets ``cls_to_become``, registers its open tensors with
+    ``_leave_open`` in ``__init__``, and writes ``infer_sizes(input)``,
     ``infer_sizes_from_state(tensors)`` (True when the state dict told it
     the sizes) and ``open_shapes()``; the ordinary class's
-    ``reset_parameters`` then initialises the new tensors. ``self._dtype``
-    is the dtype asked for at construction (None: the input's).
+    ``reset_parameters`` then initialises the new tensors.
     """
 
     cls_to_become = None
 
     def has_uninitialized_params(self):
         return True
+
+    def _leave_open(self, dtype, parameters=None, buffers=None):
+        """Register placeholders for the tensors whose shape waits for the first input.
+
+        ``parameters`` and ``buffers`` map a name to whether the layer has that
+        tensor (``{"bias": False}`` registers None). A name the ordinary
+        ``__init__`` already registered keeps its place, so the ``state_dict``
+        order stays PyTorch's. ``dtype`` (None: the first input's) is kept
+        for the materialisation.
+        """
+        self._dtype = dtype
+        for kind, names, make in (("_parameters", parameters, UninitializedParameter),
+                                  ("_buffers", buffers, UninitializedBuffer)):
+            registry = self.__dict__[kind]
+            for name, present in (names or {}).items():
+                tensor = make(dtype=dtype) if present else None
+                if name in registry:
+                    registry[name] = tensor
+                elif kind == "_parameters":
+                    self.register_parameter(name, tensor)
+                else:
+                    self.register_buffer(name, tensor)
 
     def forward(self, input):  # noqa: A002 - PyTorch's name
         if not isinstance(input, Tensor):

@@ -7,7 +7,7 @@ import numpy as np
 from .. import backend
 from ..ops import linalg
 from . import init
-from .lazy import LazyModuleMixin, UninitializedParameter
+from .lazy import LazyModuleMixin
 from .module import Module, Parameter
 
 
@@ -78,9 +78,8 @@ class LazyLinear(LazyModuleMixin, Linear):
 
     def __init__(self, out_features, bias=True, dtype=None):
         Module.__init__(self)
-        self.in_features, self.out_features, self._dtype = 0, out_features, dtype
-        self.weight = UninitializedParameter(dtype=dtype)
-        self.register_parameter("bias", UninitializedParameter(dtype=dtype) if bias else None)
+        self.in_features, self.out_features = 0, out_features
+        self._leave_open(dtype, parameters={"weight": True, "bias": bias})
 
     def infer_sizes(self, input):  # noqa: A002 - PyTorch's name
         if input.ndim == 0:

@@ -12,7 +12,7 @@ from .. import backend
 from ..ops import norm as N
 from ..tensor import Tensor
 from .dropout import Dropout2d  # noqa: F401 - lived here before nn/dropout.py; old imports keep working
-from .lazy import LazyModuleMixin, UninitializedBuffer, UninitializedParameter
+from .lazy import LazyModuleMixin
 from .module import Module, Parameter
 
 
@@ -89,13 +89,8 @@ class _LazyBatchNorm(LazyModuleMixin):
     def __init__(self, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, dtype=None, *,
                  bias=True):
         super().__init__(0, eps, momentum, affine, track_running_stats, dtype, bias=bias)
-        self._dtype = dtype
-        for name in ("weight", "bias"):
-            if self._parameters[name] is not None:
-                self._parameters[name] = UninitializedParameter(dtype=dtype)
-        for name in ("running_mean", "running_var"):
-            if self._buffers[name] is not None:
-                self._buffers[name] = UninitializedBuffer(dtype=dtype)
+        self._leave_open(dtype, parameters={"weight": affine, "bias": affine and bias},
+                         buffers=dict.fromkeys(("running_mean", "running_var"), track_running_stats))
 
     def infer_sizes(self, input):  # noqa: A002 - PyTorch's name
         if input.ndim not in self._dims:
