@@ -14,10 +14,8 @@ numbers like a learning rate. Nested tensors are stored under dotted names
 (``state.0.momentum_buffer``), so the file stays readable by other tools.
 """
 
-import contextlib
 import json
 import os
-import secrets
 from collections import OrderedDict
 from collections.abc import Mapping
 
@@ -26,6 +24,7 @@ import safetensors
 from safetensors.numpy import save_file
 
 from ..tensor import Tensor
+from .atomic import atomic_path
 
 _LAYOUT = "glassnet.layout"
 _PLAIN = (bool, int, float, str, type(None))
@@ -86,18 +85,6 @@ def _unflatten(layout, arrays, top=True):
     return layout["value"]
 
 
-def _fsync_directory(directory):
-    """Make the rename itself durable; POSIX only, and best effort."""
-    if os.name != "posix":
-        return
-    with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 def save(obj, path):
     """Write a state dict (``{name: Tensor}``, possibly nested) to ``path`` as safetensors.
 
@@ -113,25 +100,8 @@ def save(obj, path):
     arrays, layout = _flatten(obj)
     metadata = {"format": "np", _LAYOUT: json.dumps(layout)}
 
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise FileNotFoundError(f"glassnet.save: the folder {directory!r} does not exist")
-    temp = os.path.join(directory, f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
-    # O_EXCL reserves the name; mode 0o666 lets the umask decide permissions as for any new file.
-    os.close(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-    try:
+    with atomic_path(path) as temp:
         save_file(arrays, temp, metadata=metadata)
-        # The writer has closed the file; fsync on a fresh descriptor still
-        # forces its bytes to disk before the rename makes them visible.
-        with open(temp, "r+b") as f:
-            os.fsync(f.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.remove(temp)
-        raise
-    _fsync_directory(directory)
 
 
 def load(path):

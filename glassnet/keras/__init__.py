@@ -19,6 +19,7 @@ from . import (
     optimizers,
     preprocessing,
     regularizers,
+    saving,
     utils,
 )
 from .layers import Input
@@ -36,5 +37,5 @@ class backend:  # noqa: N801 - Keras's module name
 
 __all__ = [
     "Input", "Model", "Sequential", "activations", "backend", "callbacks", "datasets", "initializers",
-    "layers", "losses", "metrics", "models", "optimizers", "preprocessing", "regularizers", "utils",
+    "layers", "losses", "metrics", "models", "optimizers", "preprocessing", "regularizers", "saving", "utils",
 ]

@@ -8,6 +8,7 @@ from ..training import (
     LearningRateScheduler,
     ModelCheckpoint,
     ReduceLROnPlateau,
+    TensorBoard,
     TerminateOnNaN,
 )
 from ..training import ProgressBar as ProgbarLogger
@@ -31,4 +32,4 @@ class LambdaCallback(Callback):
 
 
 __all__ = ["Callback", "CSVLogger", "EarlyStopping", "History", "LambdaCallback", "LearningRateScheduler",
-           "ModelCheckpoint", "ProgbarLogger", "ReduceLROnPlateau", "TerminateOnNaN"]
+           "ModelCheckpoint", "ProgbarLogger", "ReduceLROnPlateau", "TensorBoard", "TerminateOnNaN"]

@@ -19,6 +19,7 @@ from ..training import batches
 from . import losses as keras_losses
 from . import metrics as keras_metrics
 from . import optimizers as keras_optimizers
+from . import saving
 from .functional import KerasTensor, layers_of, replay, trace
 from .layers.base import Layer, unique_name
 from .layers.core import Input, InputLayer
@@ -78,6 +79,7 @@ class KerasModel:
             raise NotImplementedError(f"{self.name}.compile: {unsupported} not supported")
         super().compile(keras_optimizers.resolve(optimizer), keras_losses.resolve(loss),
                         keras_metrics.resolve(metrics))
+        self.__dict__["_keras_compile"] = {"optimizer": optimizer, "loss": loss, "metrics": metrics}
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, initial_epoch=0, steps_per_epoch=None,
@@ -137,6 +139,20 @@ class KerasModel:
     def extra_repr(self):
         return f"name={self.name!r}"
 
+    # ------------------------------------------------------------- saving
+    def save(self, filepath, overwrite=True, **kwargs):
+        """The whole model in Keras's format: ``'m.keras'`` (Keras 3) or ``'m.h5'`` (Keras 2)."""
+        saving.save_model(self, filepath, overwrite, **kwargs)
+
+    def save_weights(self, filepath, overwrite=True):
+        saving.save_weights(self, filepath, overwrite)
+
+    def load_weights(self, filepath, by_name=False, skip_mismatch=False):
+        saving.load_weights(self, filepath, by_name, skip_mismatch)
+
+    def to_json(self, **kwargs):
+        return saving.model_to_json(self, **kwargs)
+
     def get_layer(self, name=None, index=None):
         if index is not None:
             return self.layers[index]
@@ -189,6 +205,8 @@ class Sequential(KerasModel, _Sequential):
     def input_shape(self):
         """``(None, ...)`` when the first layer was given an input shape, else None."""
         first = next(iter(self._modules.values()), None)
+        if isinstance(first, KerasModel):  # a model used as the first layer (``model.add(conv_base)``)
+            return first.input_shape
         shape = getattr(first, "input_spec_shape", None)
         return None if shape is None else (None,) + tuple(shape)
 
@@ -283,6 +301,9 @@ class Model(KerasModel, Layer):
     def output(self):
         outs = self.outputs
         return outs if outs is None or len(outs) > 1 else outs[0]
+
+
+load_model, model_from_json = saving.load_model, saving.model_from_json
 
 
 def _refuse(name, caller, kwargs):

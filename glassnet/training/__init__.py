@@ -8,8 +8,8 @@ call the functions here; a hand-written PyTorch loop needs none of it.
 * ``batches.py``   arrays, Datasets and DataLoaders -> batches
 * ``trainer.py``   the compiled state of a model and its default train/test/predict steps
 * ``loop.py``      fit / evaluate / predict, calling the model's steps
-* ``callback.py``, ``callback_list.py``, ``callbacks.py``, ``history.py``, ``progress.py``,
-  ``interrupt.py``
+* ``callback.py``, ``callback_list.py``, ``callbacks.py``, ``tensorboard.py``, ``history.py``,
+  ``progress.py``, ``interrupt.py``
 """
 
 from .callback import Callback
@@ -27,10 +27,12 @@ from .compile import compile_model
 from .history import History
 from .loop import evaluate, fit, predict
 from .progress import ProgressBar
+from .tensorboard import TensorBoard
 from .trainer import Trainer
 
 __all__ = [
     "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History", "LearningRateScheduler",
-    "ModelCheckpoint", "MonitorCallback", "ProgressBar", "ReduceLROnPlateau", "TerminateOnNaN", "Trainer",
+    "ModelCheckpoint", "MonitorCallback", "ProgressBar", "ReduceLROnPlateau", "TensorBoard", "TerminateOnNaN",
+    "Trainer",
     "compile_model", "evaluate", "fit", "predict",
 ]

@@ -11,6 +11,8 @@
   the regularization penalties of its weights.
 """
 
+import functools
+import inspect
 import re
 from collections import defaultdict
 
@@ -38,7 +40,8 @@ def reset_names():
 
 
 def snake_case(name):
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
+    """Keras's names from class names: ``SimpleRNN`` -> ``simple_rnn``, ``Conv2D`` -> ``conv2d``."""
+    return re.sub(r"(?<=[a-z])(?=[A-Z])|(?<=.)(?=[A-Z][a-z])", "_", name).lower()
 
 
 class Layer(Module):
@@ -64,6 +67,26 @@ class Layer(Module):
         self.input_spec_shape = None if input_shape is None else _shape_tuple(input_shape, self.name)
         self._trainable = bool(trainable)
         self.regularizers = []  # (parameter name or parameter, regularizer)
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "__init__" in cls.__dict__:
+            cls.__init__ = _recording_arguments(cls.__init__)
+
+    def get_config(self):
+        """Keras's config: the arguments the layer was made with (JSON-ready: ``keras.saving``)."""
+        given = dict(self.__dict__.get("_init_args", {}))
+        passed_up = given.pop("__passed_up__", ())
+        for shape_argument in ("input_shape", "batch_input_shape", "input_length", "input_dim"):
+            # A model's input shape is saved as its InputLayer (Embedding's input_dim is its vocabulary).
+            if shape_argument != "input_dim" or shape_argument in passed_up:
+                given.pop(shape_argument, None)
+        dtype = self._dtype or backend.get_default_dtype()
+        return {"name": self.name, "trainable": self.trainable, "dtype": np.dtype(dtype).name, **given}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
 
     # ------------------------------------------------------------- building
     def build(self, input_shape):
@@ -190,6 +213,25 @@ class Layer(Module):
 
     def extra_repr(self):
         return f"name={self.name!r}"
+
+
+def _recording_arguments(init):
+    """Wrap a layer's ``__init__`` so the outermost call keeps its arguments, for ``get_config``."""
+    signature = inspect.signature(init)
+    passed_up = next((p.name for p in signature.parameters.values() if p.kind is p.VAR_KEYWORD), None)
+
+    @functools.wraps(init)
+    def init_recording(self, *args, **kwargs):
+        if "_init_args" not in self.__dict__:
+            bound = signature.bind(self, *args, **kwargs)
+            bound.apply_defaults()
+            arguments = {k: v for k, v in bound.arguments.items() if k not in ("self", passed_up)}
+            extra = bound.arguments.get(passed_up, {})
+            arguments.update(extra, __passed_up__=tuple(extra))
+            self.__dict__["_init_args"] = arguments
+        init(self, *args, **kwargs)
+
+    return init_recording
 
 
 def _shape_tuple(shape, who):

@@ -9,6 +9,8 @@ Keras's (kh, kw, channels, filters).
 
 import math
 
+import numpy as np
+
 from ...ops import pool as P
 from ...ops.conv import conv1d, conv2d
 from ...ops.shape import pad, permute, squeeze, unsqueeze
@@ -108,7 +110,7 @@ class _Conv(Layer):
 
     def keras_weights(self):
         order = tuple(range(2, self.rank + 2)) + (1, 0)  # (filters, in, k...) -> (k..., in, filters)
-        back = tuple(sorted(range(self.rank + 2), key=order.index))
+        back = tuple(int(i) for i in np.argsort(order))  # the inverse permutation
         entries = [("kernel", self.weight, lambda a: a.transpose(order), lambda a: a.transpose(back))]
         return entries + ([("bias", self.bias, None, None)] if self.bias is not None else [])
 

@@ -28,6 +28,8 @@ class Dense(Layer):
         super().__init__(**kwargs)
         if not isinstance(units, int) or units < 1:
             raise ValueError(f"{self.name}: units must be a positive int, got {units!r}")
+        if kernel_constraint is not None or bias_constraint is not None:
+            raise NotImplementedError(f"{self.name}: weight constraints are not supported by glassnet.keras")
         self.units, self.use_bias, self.in_features = units, use_bias, None
         self.activation = activations.get(activation)
         self.declare_weight("weight", initializers.get(kernel_initializer),

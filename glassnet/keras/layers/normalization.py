@@ -65,6 +65,8 @@ class LayerNormalization(Layer):
     def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
                  gamma_initializer="ones", **kwargs):
         super().__init__(**kwargs)
+        if isinstance(axis, (list, tuple)) and len(axis) == 1:  # Keras 3 saves the axis as a list
+            axis = axis[0]
         if axis not in (-1,):
             raise NotImplementedError(f"{self.name}: only axis=-1 is supported")
         self.epsilon, self.center, self.scale = epsilon, center, scale

@@ -36,6 +36,8 @@ class Embedding(Layer):
         self.make_weights({"embeddings": (self.input_dim, self.output_dim)})
 
     def call(self, x):
+        if x.dtype.kind == "f":  # Keras casts: a float array of word indices is common (and Input's default)
+            x = x.long()
         return E.embedding(x, self.embeddings)
 
 
@@ -55,9 +57,6 @@ class _RNN(Layer):
                  recurrent_regularizer=None, bias_regularizer=None, dropout=0.0, recurrent_dropout=0.0,
                  return_sequences=False, return_state=False, go_backwards=False, stateful=False, unroll=False,
                  reset_after=True, **kwargs):
-        # What Bidirectional needs to make the backward twin of this layer.
-        given = locals()
-        self.__dict__["config"] = {k: v for k, v in given.items() if k not in ("self", "kwargs", "__class__")}
         super().__init__(**kwargs)
         self._check_supported(activation, recurrent_activation, recurrent_dropout, stateful, reset_after)
         self.units, self.use_bias, self.dropout = units, use_bias, dropout
@@ -82,6 +81,13 @@ class _RNN(Layer):
             raise NotImplementedError(f"{self.name}: recurrent_dropout, stateful and reset_after=False are "
                                       "not supported by glassnet.keras yet")
         self.kernel_mode = self.mode if self.mode != "RNN" else f"RNN_{activation.upper()}"
+
+    def get_config(self):
+        # One signature serves the three layers; Keras's own take only their part of it.
+        config = super().get_config()
+        for name in self.arguments_keras_lacks:
+            config.pop(name, None)
+        return config
 
     def _bias_names(self):
         return ("bias",)
@@ -155,16 +161,19 @@ class _RNN(Layer):
 
 class SimpleRNN(_RNN):
     mode, gates = "RNN", 1
+    arguments_keras_lacks = ("recurrent_activation", "unit_forget_bias", "reset_after")
 
 
 class LSTM(_RNN):
     mode, gates = "LSTM", 4
+    arguments_keras_lacks = ("reset_after",)
 
 
 class GRU(_RNN):
     """Keras's GRU with ``reset_after=True`` (its default), which is PyTorch's GRU."""
 
     mode, gates = "GRU", 3
+    arguments_keras_lacks = ("unit_forget_bias",)
     keras_to_glassnet = (1, 0, 2)  # glassnet (reset, update, new) from Keras (update, reset, candidate)
 
     def _bias_names(self):
@@ -206,7 +215,8 @@ class Bidirectional(Layer):
         self.merge_mode = merge_mode
         self.forward_layer = layer
         if backward_layer is None:
-            config = dict(layer.config, go_backwards=not layer.go_backwards, name=f"backward_{layer.name}")
+            config = dict(layer.get_config(), go_backwards=not layer.go_backwards,
+                          name=f"backward_{layer.name}")
             backward_layer = type(layer)(**config)
         self.backward_layer = backward_layer
 
