@@ -1,5 +1,6 @@
 """Shared test set-up: the real-data folder, seeding, torch as the oracle."""
 
+import importlib
 import importlib.util
 import os
 from pathlib import Path
@@ -45,3 +46,13 @@ def load_lesson(name):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture(scope="module")
+def real_keras():
+    """Keras 3 on its torch backend, imported once: the oracle of glassnet.keras; skipped without it."""
+    os.environ["KERAS_BACKEND"] = "torch"  # must be set before keras is first imported
+    try:
+        return importlib.import_module("keras")
+    except ImportError:
+        pytest.skip("real Keras is not installed: the comparisons with it are skipped (pip install keras)")

@@ -5,6 +5,7 @@ figures and glassnet.keras's full-run figures are in docs/keras.md.
 """
 
 import numpy as np
+import pytest
 from conftest import load_lesson as load
 from conftest import needs
 
@@ -132,3 +133,40 @@ def test_visualizing_intermediate_activations_of_a_sequential_convnet():
     first = model.layers[0](glassnet.tensor(img_tensor)).detach().numpy()
     np.testing.assert_allclose(activations[0], first, rtol=1e-6)
     assert model.output.shape == (None, 10)
+
+
+def test_chapter_4_overfitting_lesson():
+    """lessons/keras_book/ch4_overfitting.py on 5,000 reviews per split for 15 epochs, without the bigger
+    model (the book: 25,000 and 20): the curves tell the chapter's story."""
+    needs("imdb")
+    result = load("keras_book/ch4_overfitting").run(
+        epochs=15, size=5000, models_to_train=("original", "smaller", "l2", "dropout"))
+    val_loss = {name: r["history"]["val_loss"] for name, r in result.items()}
+    assert sorted(result["original"]["history"]) == ["acc", "loss", "val_acc", "val_loss"]
+    assert result["smaller"]["best_epoch"] > result["original"]["best_epoch"]  # overfits later
+    assert val_loss["l2"][-1] < val_loss["original"][-1]
+    assert val_loss["dropout"][-1] < val_loss["original"][-1]
+
+
+def test_churn_from_pandas_lesson():
+    """lessons/keras_courses/churn_pandas.py for 20 epochs (the courses: 100, about 78 %)."""
+    needs("churn")
+    pytest.importorskip("pandas", reason="the lesson reads the CSV with pandas")
+    pytest.importorskip("sklearn", reason="the lesson scales and splits with scikit-learn")
+    result = load("keras_courses/churn_pandas").run(epochs=20)
+    assert result["features"] == 26
+    assert result["test_accuracy"] >= 0.76 > result["baseline_accuracy"]
+    assert result["churn_f1"] >= 0.5
+
+
+def test_mnist_tensorboard_lesson(tmp_path):
+    """lessons/keras_courses/mnist_tensorboard.py for one epoch (the courses: five, about 97-98 %)."""
+    needs("mnist")
+    pytest.importorskip("tensorboardX", reason="the lesson logs with tensorboardX")
+    accumulator = pytest.importorskip("tensorboard.backend.event_processing.event_accumulator")
+    result = load("keras_courses/mnist_tensorboard").run(epochs=1, log_dir=tmp_path / "logs")
+    assert result["test_accuracy"] >= 0.95
+    events = accumulator.EventAccumulator(str(tmp_path / "logs" / "train"), size_guidance={"histograms": 0})
+    events.Reload()
+    assert {"epoch_loss", "epoch_accuracy"} <= set(events.Tags()["scalars"])
+    assert "dense/kernel/histogram" in events.Tags()["histograms"]

@@ -300,7 +300,7 @@ def test_datasets_and_dataloaders_are_accepted():
     (lambda m, x, y: m.fit(x, y, batch_size=0, verbose=0), "batch_size must be a positive int"),
     (lambda m, x, y: m.fit(x, y, validation_split=1.5, verbose=0), r"validation_split must be in \[0, 1\)"),
     (lambda m, x, y: m.fit(x, y, verbose=3), "verbose must be 'auto', 0, 1 or 2"),
-    (lambda m, x, y: m.fit(x, y, validation_data=(x, y, y), verbose=0), "sample weights are not supported"),
+    (lambda m, x, y: m.fit(x, y, validation_data=(x, y, y, y), verbose=0), "validation_data must be"),
     (lambda m, x, y: m.fit(TensorDataset(x), verbose=0), r"each batch must be \(inputs, targets\).*1 fields"),
 ])
 def test_bad_arguments_get_clear_errors(call, message):

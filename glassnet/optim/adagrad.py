@@ -10,10 +10,15 @@ class Adagrad(Optimizer):
 
         sum += d * d
         p   -= lr / (1 + (t - 1) * lr_decay) * d / (sqrt(sum) + eps)
+
+    ``eps_inside_sqrt=True`` divides by ``sqrt(sum + eps)`` instead, as Keras does.
     """
 
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
-                 eps=1e-10, *, maximize=False):
+                 eps=1e-10, *, maximize=False, eps_inside_sqrt=False):
+        # Set first: add_param_group (called by the base class) may make state already.
+        # Not a group option: it picks the rule, and PyTorch's defaults (and state dicts) stay PyTorch's.
+        self.eps_inside_sqrt = eps_inside_sqrt
         defaults = dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
                         initial_accumulator_value=initial_accumulator_value, eps=eps, maximize=maximize)
         super().__init__(params, defaults)
@@ -46,8 +51,11 @@ class Adagrad(Optimizer):
             total = state["sum"].data
             tmp = np.multiply(d, d, out=self._tmp(param, 1))
             total += tmp
-            np.sqrt(total, out=tmp)
-            tmp += eps
+            if self.eps_inside_sqrt:
+                np.sqrt(np.add(total, eps, out=tmp), out=tmp)
+            else:
+                np.sqrt(total, out=tmp)
+                tmp += eps
             np.divide(d, tmp, out=tmp)
             tmp *= -clr
             param += tmp

@@ -14,15 +14,22 @@ class Adam(Optimizer):
 
     ``weight_decay`` adds ``weight_decay * p`` to the gradient (L2 penalty);
     ``AdamW`` decays the weights directly instead.
+
+    ``eps_before_correction=True`` is Keras's placement (the paper's "epsilon
+    hat"): eps is added to ``sqrt(v)`` before v's bias correction, i.e. the
+    denominator is ``sqrt(v / (1 - beta2**t)) + eps / sqrt(1 - beta2**t)``.
+    The two differ most in the first steps, when ``1 - beta2**t`` is small.
     """
 
     _decoupled = False
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False,
-                 *, maximize=False):
+                 *, maximize=False, eps_before_correction=False):
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
                         maximize=maximize)
         super().__init__(params, defaults)
+        # Not a group option: it picks the rule, and PyTorch's defaults (and state dicts) stay PyTorch's.
+        self.eps_before_correction = eps_before_correction
 
     def _check_group(self, group):
         self._non_negative(group, "lr", "eps", "weight_decay")
@@ -64,7 +71,7 @@ class Adam(Optimizer):
             # into the scalar step saves a pass over the parameter.
             c1, c2_sqrt = 1 - beta1**t, (1 - beta2**t) ** 0.5
             denom = np.sqrt(v, out=tmp)
-            denom += eps * c2_sqrt
+            denom += eps if self.eps_before_correction else eps * c2_sqrt
             step = np.divide(m, denom, out=tmp)
             step *= -lr * c2_sqrt / c1
             param += step
@@ -79,5 +86,6 @@ class AdamW(Adam):
     _decoupled = True
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False,
-                 *, maximize=False):
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize)
+                 *, maximize=False, eps_before_correction=False):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
+                         eps_before_correction=eps_before_correction)

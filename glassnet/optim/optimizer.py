@@ -261,6 +261,8 @@ def _copy_value(value):
 def _load_value(key, value, param):
     if key == "step":
         return int(value.item() if hasattr(value, "item") else value)
+    if key == "mu_product":  # NAdam's running product: a number here, a 0-d tensor in PyTorch
+        return float(value.item() if hasattr(value, "item") else value)
     if isinstance(value, Tensor):
         value = value.data
     if hasattr(value, "__array__") or isinstance(value, list):

@@ -13,13 +13,20 @@ class RMSprop(Optimizer):
                      the moving average of d; otherwise it is 0)
         buf        = momentum * buf + d / avg                 (if momentum > 0)
         p         -= lr * buf   or   lr * d / avg
+
+    Two switches give Keras's rule: ``eps_inside_sqrt=True`` makes
+    ``avg = sqrt(square_avg - grad_avg ** 2 + eps)``, and ``lr_in_buffer=True``
+    makes ``buf = momentum * buf + lr * d / avg`` and ``p -= buf`` (the same
+    as PyTorch's while lr is constant; see ``SGD``).
     """
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
-                 centered=False, *, maximize=False):
+                 centered=False, *, maximize=False, eps_inside_sqrt=False, lr_in_buffer=False):
         defaults = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
                         centered=centered, maximize=maximize)
         super().__init__(params, defaults)
+        # Not group options: they pick the rule, and PyTorch's defaults (and state dicts) stay PyTorch's.
+        self.eps_inside_sqrt, self.lr_in_buffer = eps_inside_sqrt, lr_in_buffer
 
     def _check_group(self, group):
         self._non_negative(group, "lr", "alpha", "eps", "weight_decay", "momentum")
@@ -45,20 +52,28 @@ class RMSprop(Optimizer):
             square_avg = state["square_avg"].data
             square_avg *= alpha
             square_avg += np.multiply(np.multiply(d, 1 - alpha, out=tmp), d, out=tmp)
+            variance = square_avg
             if centered:
                 grad_avg = state["grad_avg"].data
                 grad_avg += np.multiply(np.subtract(d, grad_avg, out=tmp), 1 - alpha, out=tmp)
-                np.subtract(square_avg, np.multiply(grad_avg, grad_avg, out=tmp), out=tmp)
-                avg = np.sqrt(tmp, out=tmp)
+                variance = np.subtract(square_avg, np.multiply(grad_avg, grad_avg, out=tmp), out=tmp)
+            if self.eps_inside_sqrt:
+                avg = np.sqrt(np.add(variance, eps, out=tmp), out=tmp)
             else:
-                avg = np.sqrt(square_avg, out=tmp)
-            avg += eps
+                avg = np.sqrt(variance, out=tmp)
+                avg += eps
 
             if momentum > 0:
                 buf = state["momentum_buffer"].data
                 buf *= momentum
-                buf += np.divide(d, avg, out=tmp)
-                param += np.multiply(buf, -lr, out=tmp)
+                increment = np.divide(d, avg, out=tmp)
+                if self.lr_in_buffer:
+                    increment *= lr
+                    buf += increment
+                    param -= buf
+                else:
+                    buf += increment
+                    param += np.multiply(buf, -lr, out=tmp)
             else:
                 step = np.divide(d, avg, out=tmp)
                 step *= -lr

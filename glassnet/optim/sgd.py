@@ -11,13 +11,20 @@ class SGD(Optimizer):
 
         buf = momentum * buf + (1 - dampening) * d     (buf = d on the first step)
         d   = d + momentum * buf  if nesterov  else  buf
+
+    ``lr_in_buffer=True`` is Keras's variant: ``d`` is scaled by lr *before*
+    it enters the buffer, and the step is the buffer itself. With a constant
+    lr both are the same; when lr changes (a schedule), Keras's buffer keeps
+    the old steps at the lr they were taken with, PyTorch's rescales them all.
     """
 
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False,
-                 *, maximize=False):
+                 *, maximize=False, lr_in_buffer=False):
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
                         nesterov=nesterov, maximize=maximize)
         super().__init__(params, defaults)
+        # Not a group option: it picks the rule, and PyTorch's defaults (and state dicts) stay PyTorch's.
+        self.lr_in_buffer = lr_in_buffer
 
     def _check_group(self, group):
         self._non_negative(group, "lr", "momentum", "weight_decay")
@@ -35,6 +42,11 @@ class SGD(Optimizer):
         # Only momentum keeps something per parameter (its buffer starts at the first step), as in PyTorch.
         for param, grad, state in self._updates(group, keeps_state=momentum != 0):
             d = self._direction(param, grad, weight_decay, maximize)
+            step_lr = lr
+            if momentum != 0 and self.lr_in_buffer:
+                # Slot 0: d is the caller's gradient (left alone) or slot 0 already.
+                d = np.multiply(d, lr, out=self._tmp(param))
+                step_lr = 1.0
             if momentum != 0:
                 if "momentum_buffer" not in state:
                     buf = d.astype(param.dtype)  # a copy: d may be the gradient or a scratch
@@ -53,4 +65,4 @@ class SGD(Optimizer):
                 else:
                     d = buf
             # A fresh product would allocate a parameter-sized array every step.
-            param += np.multiply(d, -lr, out=self._tmp(param, 1))
+            param += np.multiply(d, -step_lr, out=self._tmp(param, 1))

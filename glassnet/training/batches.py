@@ -5,6 +5,8 @@ DataLoader's fast path: one fancy index per array per batch. They are
 converted once, up front, to the dtypes a model wants (float64 -> float32,
 integer labels -> int64), so that no batch pays for a conversion.
 A ``Dataset`` is wrapped in a DataLoader; a ``DataLoader`` is used as it is.
+pandas DataFrames and Series are read as their NumPy values (pandas is never
+imported: anything with ``to_numpy`` is one).
 """
 
 import math
@@ -28,6 +30,22 @@ def to_array(data, caller, what):
             f"{caller}: {what} must be a NumPy array, a Tensor or a nested list of numbers; "
             f"got {type(data).__name__} ({error})"
         ) from error
+
+
+def from_table(data, caller, what):
+    """A pandas DataFrame or Series as a NumPy array; anything else as it is."""
+    if not hasattr(data, "to_numpy") or isinstance(data, Tensor):
+        return data
+    columns = getattr(data, "dtypes", None)
+    if columns is not None and hasattr(columns, "items"):  # a DataFrame: every column must be numeric
+        kinds = {str(name): getattr(dtype, "kind", "O") for name, dtype in columns.items()}
+        text = [name for name, kind in kinds.items() if kind not in "biuf"]
+        if text:
+            raise TypeError(f"{caller}: {what} has columns that are not numbers: {text[:5]}; encode them "
+                            "first (pandas.get_dummies, or a mapping to 0/1)")
+        # One dtype for all columns (mixed ones would come out as Python objects).
+        return data.to_numpy(dtype=np.int64 if set(kinds.values()) <= {"i", "u"} else np.float64)
+    return data.to_numpy()
 
 
 def _is_dataset(x):
@@ -148,6 +166,8 @@ def array_dataset(x, y, caller, sample_weight=None, class_weight=None):
 
 def as_dataset_or_loader(x, y, caller, need_targets=True, steps=None, sample_weight=None, class_weight=None):
     """A DataLoader, a Dataset or the batches of a generator for ``x`` (and ``y``)."""
+    x, y = from_table(x, caller, "x"), from_table(y, caller, "y")
+    sample_weight = from_table(sample_weight, caller, "sample_weight")
     if x is None:
         raise ValueError(f"{caller}: no data given; pass x (and y) as arrays, or a Dataset or DataLoader")
     if _is_batch_source(x):
@@ -212,12 +232,13 @@ def validation_source(validation_data, caller, steps=None):
     if _is_batch_source(validation_data):
         return BatchesFrom(validation_data, steps, caller)
     if isinstance(validation_data, tuple):
-        if len(validation_data) != 2:
+        if len(validation_data) not in (2, 3):
             raise ValueError(
-                f"{caller}: validation_data must be (x_val, y_val), a Dataset or a DataLoader; "
-                f"got a tuple of {len(validation_data)} items (sample weights are not supported)"
+                f"{caller}: validation_data must be (x_val, y_val), (x_val, y_val, sample_weight_val), a "
+                f"Dataset or a DataLoader; got a tuple of {len(validation_data)} items"
             )
-        return array_dataset(validation_data[0], validation_data[1], caller)
+        x, y, *weight = (from_table(part, caller, "validation_data") for part in validation_data)
+        return array_dataset(x, y, caller, sample_weight=weight[0] if weight else None)
     return as_dataset_or_loader(validation_data, None, caller)
 
 

@@ -173,6 +173,9 @@ class Objective:
             z = z.reshape(-1, z.shape[-1])
             y = y.reshape(-1) if name == "sparse_categorical_crossentropy" else y.reshape(-1, z.shape[-1])
         if kind == "probs":
+            # As Keras: scale the outputs to sum to 1 (a no-op after a softmax; after a sigmoid, as the
+            # courses write it, it makes them a distribution), then clip before the log.
+            z = z / z.sum(-1, keepdim=True)
             z, kind = M.log(M.clamp(z, EPSILON, 1 - EPSILON)), "log_probs"
         if name == "sparse_categorical_crossentropy":
             t = _labels(y)

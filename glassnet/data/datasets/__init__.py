@@ -19,7 +19,7 @@ from typing import NamedTuple
 from . import boston, churn, cifar10, digits, fashion_mnist, imdb, mnist, reuters
 from ._download import DATA_ENV, ChecksumError, DatasetNotFoundError, data_root, status
 from .boston import load_boston
-from .churn import load_churn, preprocess_churn, read_churn
+from .churn import churn_csv, load_churn, preprocess_churn, read_churn
 from .cifar10 import CIFAR10
 from .imdb import IMDB
 from .mnist import MNIST, FashionMNIST, IDXFormatError, parse_idx, read_idx

@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._download import Resource, fetch, register
+from ._download import Resource, data_root, fetch, register
 
 FILE = "telco_churn.csv"
 _IBM_URL = "https://raw.githubusercontent.com/IBM/telco-customer-churn-on-icp4d/master/data/Telco-Customer-Churn.csv"
@@ -74,6 +74,12 @@ register("churn", [
     Resource(FILE, (_IBM_URL,), "899c3c65fe0e49f02a728e6087d1b7e44aa454a23f39498e08e972749f74a288",
              convert=from_ibm_csv),
 ])
+
+
+def churn_csv(root=None, download=True):
+    """The path of the verified, cached CSV (downloaded first if needed), for ``pandas.read_csv``."""
+    fetch("churn", FILE, root, download)
+    return data_root(root) / "churn" / FILE
 
 
 def read_churn(root=None, download=True):
