@@ -10,14 +10,17 @@ one-hot labels, accuracy tracked) of:
 
 ``keras:`` builds the model with ``glassnet.keras`` exactly as the book
 does; ``glassnet:`` builds the same network from ``glassnet.nn`` and calls
-``nn.Module.fit``. Separate processes, interleaved (see harness.py). Needs
-the real MNIST (``GLASSNET_DATA``).
+``nn.Module.fit``; ``keras3:`` is the same book code on real Keras 3 with
+its PyTorch backend (skipped when keras is not installed). Separate
+processes, interleaved (see harness.py). Needs the real MNIST
+(``GLASSNET_DATA``).
 
-    python benchmarks/keras_fit.py [--threads 2] [--rounds 5] [--only dense]
+    python benchmarks/keras_fit.py [--threads 2] [--rounds 5] [--only dense] [--no-keras3]
 """
 
 import argparse
 import contextlib
+import importlib.util
 import io
 import os
 import sys
@@ -40,9 +43,8 @@ def _mnist(images, channels_last):
     return x.reshape(len(x), -1), y
 
 
-def _keras_model(network):
-    from glassnet.keras import layers, models
-
+def _keras_model(network, keras):
+    layers, models = keras.layers, keras.models
     model = models.Sequential()
     if network == "dense":
         model.add(layers.Dense(512, activation="relu", input_shape=(28 * 28,)))
@@ -75,8 +77,20 @@ def make(name, threads):
 
     front, network = name.split(":")
     glassnet.manual_seed(0)
-    x, y = _mnist(60000 if network == "dense" else 10000, channels_last=front == "keras")
-    model = _keras_model(network) if front == "keras" else _glassnet_model(network)
+    x, y = _mnist(60000 if network == "dense" else 10000, channels_last=front != "glassnet")
+    if front == "keras3":
+        os.environ["KERAS_BACKEND"] = "torch"
+        import keras
+        import torch
+
+        torch.set_num_threads(threads)
+        model = _keras_model(network, keras)
+    elif front == "keras":
+        from glassnet import keras
+
+        model = _keras_model(network, keras)
+    else:
+        model = _glassnet_model(network)
     model.compile(optimizer="rmsprop", loss="categorical_crossentropy", metrics=["accuracy"])
 
     def epoch():
@@ -91,9 +105,11 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--only", nargs="*", default=["dense", "convnet"], choices=["dense", "convnet"])
+    parser.add_argument("--no-keras3", action="store_true", help="leave out real Keras on torch")
     args = parser.parse_args()
+    with_keras3 = not args.no_keras3 and importlib.util.find_spec("keras") is not None
     for network in args.only:
-        names = [f"glassnet:{network}", f"keras:{network}"]
+        names = [f"glassnet:{network}", f"keras:{network}"] + ([f"keras3:{network}"] if with_keras3 else [])
         samples = compare("keras_fit:make", names, rounds=args.rounds, reps=1, warmup=1, threads=args.threads)
         report(f"MNIST {network}, one epoch, batch {BATCH}, {args.threads} threads", samples,
                baseline=names[0], unit_scale=1.0, unit="s")

@@ -377,3 +377,24 @@ def test_auc_by_name_and_by_class_in_a_keras_model():
     history = model.fit(x, y.astype("float32"), epochs=2, verbose=0)
     assert sorted(history.history) == ["AUC", "loss", "roc"]
     assert history.history["AUC"] == history.history["roc"] and 0 <= history.history["roc"][-1] <= 1
+
+
+def test_history_answers_keras_2_0_names_for_accuracy():
+    """The first edition's notebooks read history['acc'] after metrics=['accuracy'] (Keras 2.0 logged
+    it so); the keys stay as written."""
+    model = keras.Sequential([keras.layers.Dense(2, activation="softmax", input_shape=(3,))])
+    model.compile("rmsprop", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    x, y = np.random.default_rng(0).normal(size=(8, 3)), np.arange(8) % 2
+    history = model.fit(x, y, epochs=2, validation_data=(x, y), verbose=0).history
+    assert sorted(history) == ["accuracy", "loss", "val_accuracy", "val_loss"]
+    assert history["acc"] == history["accuracy"] and history["val_acc"] == history["val_accuracy"]
+    with pytest.raises(KeyError):
+        history["mae"]
+
+
+def test_history_answers_keras_2_0_names_for_mae():
+    model = keras.Sequential([keras.layers.Dense(1, input_shape=(3,))])
+    model.compile("rmsprop", "mse", metrics=["mae"])
+    x = np.random.default_rng(0).normal(size=(8, 3))
+    history = model.fit(x, x[:, :1], epochs=1, validation_data=(x, x[:, :1]), verbose=0).history
+    assert history["val_mean_absolute_error"] == history["val_mae"] and "mean_absolute_error" not in history

@@ -170,3 +170,10 @@ def test_mnist_tensorboard_lesson(tmp_path):
     events.Reload()
     assert {"epoch_loss", "epoch_accuracy"} <= set(events.Tags()["scalars"])
     assert "dense/kernel/histogram" in events.Tags()["histograms"]
+
+
+def test_reuters_lesson():
+    """lessons/keras_book/ch3_reuters.py for its 9 epochs (the book: about 80 %; random: 19 %)."""
+    needs("reuters")
+    result = load("keras_book/ch3_reuters").run(epochs=9)
+    assert result["test_accuracy"] >= 0.76 and result["random_accuracy"] < 0.25

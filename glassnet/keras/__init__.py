@@ -7,6 +7,7 @@ layer is a thin glassnet ``nn.Module``; training is glassnet's own
 ``compile``/``fit`` (docs/keras.md).
 """
 
+from .. import __version__
 from . import (
     activations,
     callbacks,

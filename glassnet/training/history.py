@@ -2,17 +2,38 @@
 
 from .callback import Callback
 
+# Keras 2.0 logged metrics=['accuracy'] as 'acc' and 'mae' as 'mean_absolute_error'; the first
+# edition's notebooks read them so. Each pair names one curve.
+_SAME_CURVE = [("acc", "accuracy"), ("mae", "mean_absolute_error"), ("mse", "mean_squared_error")]
+_OTHER_NAME = {}
+for _a, _b in _SAME_CURVE:
+    for _prefix in ("", "val_"):
+        _OTHER_NAME[_prefix + _a], _OTHER_NAME[_prefix + _b] = _prefix + _b, _prefix + _a
+
+
+class Curves(dict):
+    """``{quantity: [value per epoch]}``; ``['acc']`` also finds ``'accuracy'``, ``['mean_absolute_error']``
+    finds ``'mae'`` (and the reverse), while the keys stay as the metrics were written."""
+
+    def __missing__(self, key):
+        other = _OTHER_NAME.get(key)
+        if other is not None and dict.__contains__(self, other):
+            return self[other]
+        raise KeyError(key)
+
 
 class History(Callback):
     """``history.history['loss'][i]`` is the mean training loss of epoch ``history.epoch[i]``.
 
     Keys follow Keras: ``'loss'``, one per metric (``'accuracy'``, ``'mae'``...), and the same
-    with ``'val_'`` in front when there is validation data.
+    with ``'val_'`` in front when there is validation data. ``history['acc']`` finds the curve
+    logged as ``'accuracy'`` (and the reverse; also mae / mean_absolute_error), as code written for
+    Keras 2.0 expects.
     """
 
     def __init__(self):
         super().__init__()
-        self.history = {}
+        self.history = Curves()
         self.epoch = []
 
     def on_train_begin(self, logs=None):

@@ -8,6 +8,7 @@ are renamed into place only after the checksum passed, so an interrupted or
 tampered download never leaves a file behind that a later run would trust.
 """
 
+import contextlib
 import gzip
 import hashlib
 import http.client
@@ -128,6 +129,20 @@ def missing_help(folder, names, root=None, why=""):
     return "\n".join(lines)
 
 
+def make_folder(path):
+    """Create ``path`` (and its parents) if needed; True if this call created it."""
+    if path.is_dir():
+        return False
+    path.mkdir(parents=True, exist_ok=True)
+    return True
+
+
+def remove_if_empty(path):
+    """Take back a folder made for a download that failed: a bare folder would look like a dataset."""
+    with contextlib.suppress(OSError):
+        path.rmdir()
+
+
 def _download_to(url, dest_dir, name):
     """Stream ``url`` into a temporary file in ``dest_dir``; return its path."""
     fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=dest_dir)
@@ -151,7 +166,7 @@ def download(folder, resource, root=None):
     bytes is skipped; nothing that failed its checksum is kept.
     """
     dest_dir = data_root(root) / folder
-    dest_dir.mkdir(parents=True, exist_ok=True)
+    created = make_folder(dest_dir)
     final = dest_dir / resource.name
     failures, bad_checksum = [], None
     for url in resource.urls:
@@ -174,6 +189,8 @@ def download(folder, resource, root=None):
         os.replace(tmp, final)
         return content
     detail = "\n".join(failures)
+    if created:
+        remove_if_empty(dest_dir)
     if bad_checksum is not None:
         raise ChecksumError(f"No mirror served a valid {resource.name}; nothing was kept.\n{detail}")
     raise DatasetNotFoundError(

@@ -54,7 +54,7 @@ def fetch_verified(folder, names, urls, accepted, algorithm="sha256", root=None,
         raise DatasetNotFoundError(
             missing_help(folder, names[:1], root, why="download=False, so nothing is fetched. ")
         )
-    directory.mkdir(parents=True, exist_ok=True)
+    created = _download.make_folder(directory)
     final, failures = directory / names[0], []
     for url in urls:
         print(f"Downloading {url} -> {final}", file=sys.stderr)
@@ -71,6 +71,8 @@ def fetch_verified(folder, names, urls, accepted, algorithm="sha256", root=None,
             raise ChecksumError(f"{err}; nothing was kept") from None
         os.replace(tmp, final)
         return final, content, label
+    if created:
+        _download.remove_if_empty(directory)
     detail = "\n".join(failures)
     raise DatasetNotFoundError(
         missing_help(folder, names[:1], root, why=f"Could not download {names[0]}:\n{detail}\n")

@@ -4,9 +4,9 @@ import random
 
 import numpy as np
 
-from ..creation import manual_seed
-from ..data.preprocessing import to_categorical as _to_categorical
-from ..data.sequence import BatchSequence as Sequence  # noqa: F401 - Keras's name: batches by index
+from ...creation import manual_seed
+from ...data.preprocessing import to_categorical as _to_categorical
+from ...data.sequence import BatchSequence as Sequence  # noqa: F401 - Keras's name: batches by index
 
 
 def to_categorical(y, num_classes=None, dtype="float32"):
