@@ -178,6 +178,17 @@ def test_bad_inputs_get_keras_style_errors():
     with pytest.raises(NotImplementedError, match="workers"):
         model.compile(optimizer="sgd", loss="mse")
         model.fit(np.zeros((2, 784)), np.zeros((2, 10)), workers=4)
+    with pytest.raises(RuntimeError, match=r"fit: Sequential is not compiled.*model.compile"):
+        models.Sequential([layers.Dense(2, input_shape=(3,))]).fit(np.zeros((2, 3)), np.zeros((2, 2)))
+    convnet = models.Sequential([layers.Conv2D(4, 3, input_shape=(28, 28, 1)), layers.Flatten(),
+                                 layers.Dense(10, activation="softmax")])
+    convnet.compile("rmsprop", "categorical_crossentropy")
+    with pytest.raises(ValueError, match=r"channels-last inputs with 1 channels.*\(4, 1, 28, 28\)"):
+        convnet.fit(np.zeros((4, 1, 28, 28)), np.eye(10)[:4], verbose=0)
+    with pytest.raises(ValueError, match="labels: use loss='sparse_categorical_crossentropy'.*to_categ"):
+        convnet.fit(np.zeros((4, 28, 28, 1)), np.arange(4), verbose=0)
+    with pytest.raises(ValueError, match=r"unknown metric 'acuracy'; valid names: \['acc', 'accuracy'"):
+        convnet.compile("rmsprop", "categorical_crossentropy", metrics=["acuracy"])
 
 
 # ------------------------------------------------------- losses and utils

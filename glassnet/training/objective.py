@@ -161,6 +161,8 @@ class Objective:
 
     def _loss(self, z, y, kind=None, reduction="mean"):
         name, kind = self.name, kind or self.kind
+        if name == "categorical_crossentropy" and tuple(y.shape) != tuple(z.shape):
+            _refuse_labels(y, z)
         if name in _REGRESSION:
             return _REGRESSION[name](z, _align(_float(y), z), reduction=reduction)
         if name == "binary_crossentropy":
@@ -187,6 +189,14 @@ class Objective:
             return F.cross_entropy(z, t, reduction=reduction)
         losses = -(z * t).sum(1)
         return losses.mean() if reduction == "mean" else losses
+
+
+def _refuse_labels(y, z):
+    labels = y.dtype.kind in "iu" or y.ndim == z.ndim - 1 or (y.ndim == z.ndim and y.shape[-1] == 1)
+    hint = ("; these look like class labels: use loss='sparse_categorical_crossentropy', or one-hot "
+            "targets from keras.utils.to_categorical(labels)") if labels else ""
+    raise ValueError(f"categorical_crossentropy expects one-hot targets shaped like the output "
+                     f"{tuple(z.shape)}; got targets of shape {tuple(y.shape)}{hint}")
 
 
 def _float(y):
