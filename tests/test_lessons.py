@@ -26,6 +26,13 @@ def test_autograd_tour_matches_analytic_answers():
     assert result["accumulated"] == 15.0
 
 
+def test_draw_graph_lesson_writes_the_loss_graph_and_checks_its_gradient(tmp_path):
+    result = load("draw_graph").run(out=tmp_path)
+    assert result["operations"] == 4  # Linear, ReLU, Linear, CrossEntropy
+    assert result["grad_error"] < 1e-8  # float64 central differences
+    assert (tmp_path / "loss_graph.dot").read_text().startswith("digraph autograd")
+
+
 def test_gradient_descent_flavours(tmp_path):
     plot = tmp_path / "curves.png"
     pytest.importorskip("matplotlib")

@@ -1,4 +1,4 @@
-"""``keras.utils``: to_categorical, normalize, set_random_seed, Sequence."""
+"""``keras.utils``: to_categorical, normalize, set_random_seed, Sequence, plot_model."""
 
 import random
 
@@ -26,3 +26,23 @@ def set_random_seed(seed):
     random.seed(seed)
     np.random.seed(seed)
     manual_seed(seed)
+
+
+def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False, show_layer_names=True,
+               rankdir="TB", dpi=None, **kwargs):
+    """Draw ``model``'s layers to ``to_file`` (.png, .svg, .pdf or .dot) with ``glassnet.viz.draw_model``.
+
+    Rendering needs Graphviz's ``dot`` program, as Keras's does; a .dot file
+    needs nothing. Returns the ``Graph`` (shown inline by Jupyter).
+    """
+    from ...viz import draw_model
+
+    shape = getattr(model, "input_shape", None)
+    if shape is None:
+        raise ValueError(f"plot_model: {getattr(model, 'name', 'the model')} has no known input shape; give "
+                         "its first layer an input_shape, or build it on data first")
+    graph = draw_model(model, tuple(shape[1:]), show_shapes=show_shapes)
+    if rankdir != "TB":
+        graph.source = graph.source.replace("rankdir=TB", f"rankdir={rankdir}", 1)
+    graph.save(to_file)
+    return graph
