@@ -192,8 +192,9 @@ def test_lessons_unavailable_says_how_to_get_them(tmp_path, monkeypatch, capsys)
     assert code == 1 and "GLASSNET_LESSONS" in one_error_line(err)
     monkeypatch.delenv("GLASSNET_LESSONS")
     monkeypatch.setattr(glassnet.cli.lessons, "__file__", str(tmp_path / "glassnet" / "cli" / "lessons.py"))
+    monkeypatch.setattr(glassnet.cli.lessons.importlib.util, "find_spec", lambda name: None)
     code, _, err = run(capsys, "lessons", "list")
-    assert code == 1 and "not installed with the package" in one_error_line(err)
+    assert code == 1 and "lessons were not found: reinstall glassnet" in one_error_line(err)
 
 
 def test_python_dash_m_runs_the_same_command():

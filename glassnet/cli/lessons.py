@@ -1,9 +1,10 @@
-"""``glassnet lessons``: list and run the lessons of the repository's ``lessons/`` folder.
+"""``glassnet lessons``: list and run the lessons.
 
 A lesson is a script whose module docstring starts with its title and which
-defines ``main(argv)``. Lessons are not part of the installed package: they
-are found in the checkout glassnet runs from (an editable install), or in
-the folder named by ``$GLASSNET_LESSONS``.
+defines ``main(argv)``. The lessons live in the repository's ``lessons/``
+folder and are installed with the package as ``glassnet.lessons`` (see
+setup.py), so a checkout and an installed wheel find the same ones;
+``$GLASSNET_LESSONS`` can point at another folder.
 """
 
 import ast
@@ -24,15 +25,15 @@ def lessons_dir():
         if not path.is_dir():
             raise CLIError(f"${LESSONS_ENV} is {env!r}, which is not a folder")
         return path
-    # glassnet/cli/lessons.py -> the checkout's root, where lessons/ sits next to the package.
+    spec = importlib.util.find_spec("glassnet.lessons")
+    if spec is not None and spec.submodule_search_locations:
+        return Path(list(spec.submodule_search_locations)[0])
+    # Run from a checkout that was never installed: lessons/ sits next to the package.
     root = Path(__file__).resolve().parents[2]
     if (root / "lessons").is_dir() and (root / "pyproject.toml").is_file():
         return root / "lessons"
-    raise CLIError(
-        "the lessons are not installed with the package; get glassnet's source repository, run "
-        f"`pip install -e .` in it and use the command from there, or point ${LESSONS_ENV} at its "
-        "lessons/ folder"
-    )
+    raise CLIError(f"the lessons were not found: reinstall glassnet, or point ${LESSONS_ENV} at a lessons/ "
+                   "folder of its source repository")
 
 
 def read_lesson(path):

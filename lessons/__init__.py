@@ -1,0 +1,1 @@
+"""Lessons: runnable scripts, listed and run by `glassnet lessons`."""
