@@ -312,8 +312,6 @@ def test_lstm_starts_with_an_open_forget_gate_and_returns_sequences_and_states()
     np.testing.assert_array_equal(bias, np.r_[np.zeros(4), np.ones(4), np.zeros(8)])
     backwards = layers.SimpleRNN(3, return_sequences=True, go_backwards=True)
     assert backwards(glassnet.randn(2, 5, 3)).shape == (2, 5, 3)
-    with pytest.raises(NotImplementedError, match="recurrent_dropout"):
-        layers.LSTM(4, recurrent_dropout=0.2)
 
 
 def test_embedding_then_lstm_learns_a_toy_sequence_task():

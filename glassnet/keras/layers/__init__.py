@@ -13,7 +13,9 @@ from .conv import (
     MaxPooling1D,
     MaxPooling2D,
 )
+from .conv_depthwise import DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D
 from .core import Activation, Dense, Dropout, Flatten, Input, InputLayer, Permute, RepeatVector, Reshape
+from .masking import Masking
 from .merge import (
     Add,
     Average,
@@ -28,8 +30,10 @@ from .merge import (
     multiply,
     subtract,
 )
+from .noise import GaussianNoise, SpatialDropout1D, SpatialDropout2D
 from .normalization import BatchNormalization, LayerNormalization
 from .recurrent import GRU, LSTM, Bidirectional, Embedding, SimpleRNN, TimeDistributed
+from .text_vectorization import TextVectorization
 
 # Keras 2's short names.
 Convolution2D, MaxPool2D, AvgPool2D = Conv2D, MaxPooling2D, AveragePooling2D
@@ -43,4 +47,6 @@ __all__ = [
     "AveragePooling2D", "Conv1D", "Conv2D", "Dense", "Dropout", "Flatten",
     "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "Input",
     "InputLayer", "Layer", "MaxPooling1D", "MaxPooling2D", "Permute", "RepeatVector", "Reshape",
+    "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D", "Masking", "GaussianNoise",
+    "SpatialDropout1D", "SpatialDropout2D", "TextVectorization",
 ]

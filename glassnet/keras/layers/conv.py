@@ -12,10 +12,12 @@ import math
 import numpy as np
 
 from ...ops import pool as P
+from ...ops._util import constant
 from ...ops.conv import conv1d, conv2d
 from ...ops.shape import pad, permute, squeeze, unsqueeze
 from .. import activations, initializers, regularizers
 from .base import Layer
+from .masking import SupportsMasking, mask_of
 
 
 def _tuple(value, n, what, who):
@@ -40,6 +42,23 @@ def _to_channels_first(x, n):
 
 def _to_channels_last(y, n):
     return permute(y, (0,) + tuple(range(2, n + 2)) + (1,))
+
+
+def convolve(x, weight, bias, strides, padding, dilation, groups=1):
+    """Keras's convolution of channels-last ``x`` by a glassnet-layout ``weight`` (filters, in, k...)."""
+    n = x.ndim - 2
+    x = _to_channels_first(x, n)
+    pads = 0
+    if padding == "same":
+        pairs = _same_pads(x.shape[2:], weight.shape[2:], strides, dilation)
+        if all(a == b for a, b in pairs):
+            pads = tuple(a for a, _ in pairs)
+        else:
+            x = pad(x, [p for pair in reversed(pairs) for p in pair])
+    if n == 1:
+        strides, dilation, pads = strides[0], dilation[0], pads if pads == 0 else pads[0]
+    y = (conv2d if n == 2 else conv1d)(x, weight, bias, strides, pads, dilation, groups)
+    return _to_channels_last(y, n)
 
 
 class _Conv(Layer):
@@ -85,20 +104,7 @@ class _Conv(Layer):
         if x.ndim != n + 2 or x.shape[-1] != self.in_channels:
             raise ValueError(f"{self.name} expects channels-last inputs with {self.in_channels} channels "
                              f"(the last axis); got shape {tuple(x.shape)}")
-        x = _to_channels_first(x, n)
-        padding = 0
-        if self.padding == "same":
-            pads = _same_pads(x.shape[2:], self.kernel_size, self.strides, self.dilation_rate)
-            if all(a == b for a, b in pads):
-                padding = tuple(a for a, _ in pads)
-            else:
-                x = pad(x, [p for pair in reversed(pads) for p in pair])
-        op = conv2d if n == 2 else conv1d
-        strides, dilation = (self.strides, self.dilation_rate) if n == 2 else (self.strides[0],
-                                                                                self.dilation_rate[0])
-        padding = padding if n == 2 or padding == 0 else padding[0]
-        y = op(x, self.weight, self.bias, strides, padding, dilation, self.groups)
-        y = _to_channels_last(y, n)
+        y = convolve(x, self.weight, self.bias, self.strides, self.padding, self.dilation_rate, self.groups)
         return y if self.activation is None else self.activation(y)
 
     def split_activation(self):
@@ -206,8 +212,22 @@ class GlobalMaxPooling2D(_GlobalPooling):
     rank, kind = 2, "max"
 
 
-class GlobalAveragePooling1D(_GlobalPooling):
+class GlobalAveragePooling1D(SupportsMasking, _GlobalPooling):
+    """The mean over steps; over the unmasked ones when the input has a mask (a row all masked: NaN,
+    as in Keras)."""
+
     rank, kind = 1, "avg"
+
+    def call(self, x):
+        mask = mask_of(x)
+        if mask is None:
+            return super().call(x)
+        weights = constant(mask[:, :, None].astype(x.dtype))
+        with np.errstate(invalid="ignore"):  # 0 / 0 for a row without data, as Keras gives
+            return (x * weights).sum(1, keepdim=self.keepdims) / weights.sum(1, keepdim=self.keepdims)
+
+    def compute_mask(self, inputs, mask):
+        return None  # the time axis is gone
 
 
 class GlobalMaxPooling1D(_GlobalPooling):

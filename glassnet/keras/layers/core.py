@@ -9,19 +9,20 @@ and ``kernel`` give Keras's (in_features, units).
 import math
 
 from ... import nn
-from ...ops.dropout import dropout
+from ...ops.dropout import dropout, shaped_dropout
 from ...ops.linalg import linear
 from ...ops.shape import permute, reshape, unsqueeze
 from .. import activations, initializers, regularizers
 from ..functional import KerasTensor
 from .base import Layer, _shape_tuple
+from .masking import SupportsMasking
 
 
 def _transpose(array):
     return array.T
 
 
-class Dense(Layer):
+class Dense(SupportsMasking, Layer):
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
@@ -39,7 +40,9 @@ class Dense(Layer):
                                 regularizers.get(bias_regularizer))
         else:
             self.register_parameter("bias", None)
-        self.activity_regularizer = regularizers.get(activity_regularizer)
+        if activity_regularizer is not None:  # a penalty on the outputs: not kept silently
+            raise NotImplementedError(f"{self.name}: activity_regularizer is not supported by "
+                                      "glassnet.keras; kernel_regularizer penalises the weights")
 
     def build(self, input_shape):
         if len(input_shape) < 2:
@@ -81,7 +84,7 @@ class Dense(Layer):
         return f"name={self.name!r}, units={self.units}, activation={activation!r}"
 
 
-class Activation(Layer):
+class Activation(SupportsMasking, Layer):
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
         self.activation = activations.get(activation) or nn.Identity()
@@ -93,8 +96,13 @@ class Activation(Layer):
         return (lambda x: x), self.activation
 
 
-class Dropout(Layer):
-    """Keras's Dropout: ``rate`` is the fraction dropped, only while training."""
+class Dropout(SupportsMasking, Layer):
+    """Keras's Dropout: ``rate`` is the fraction dropped, only while training.
+
+    ``noise_shape`` (None entries: the input's size) draws one mask of that
+    shape, broadcast over the input: (batch, 1, features) drops the same
+    features at every step.
+    """
 
     flops_per_output_element = 0
 
@@ -102,10 +110,18 @@ class Dropout(Layer):
         super().__init__(**kwargs)
         if not 0 <= rate < 1:
             raise ValueError(f"{self.name}: rate must be in [0, 1), got {rate!r}")
-        self.rate = rate
+        self.rate, self.noise_shape = rate, None if noise_shape is None else tuple(noise_shape)
 
     def call(self, x):
-        return dropout(x, self.rate, self.training)
+        shape = self._noise_shape(x)
+        if shape is None:
+            return dropout(x, self.rate, self.training)
+        return shaped_dropout(x, self.rate, shape, self.training)
+
+    def _noise_shape(self, x):
+        if self.noise_shape is None:
+            return None
+        return tuple(n if d is None else d for d, n in zip(self.noise_shape, x.shape))
 
 
 class Flatten(Layer):

@@ -1,10 +1,18 @@
-"""Keras's merge layers for the functional API: each takes a list of tensors of one shape."""
+"""Keras's merge layers for the functional API: each takes a list of tensors of one shape.
+
+Masks merge as in Keras: a step is kept where any input keeps it, and
+only when every input has a mask (Concatenate counts an input without one
+as all kept).
+"""
+
+import numpy as np
 
 from ...ops.shape import cat
 from .base import Layer
+from .masking import SupportsMasking, mask_of
 
 
-class _Merge(Layer):
+class _Merge(SupportsMasking, Layer):
     takes_list = True
     flops_per_output_element = 1
 
@@ -12,6 +20,12 @@ class _Merge(Layer):
         if not isinstance(inputs, (list, tuple)) or len(inputs) < 2:
             raise ValueError(f"{self.name} expects a list of at least 2 tensors")
         return self.merge(list(inputs))
+
+    def compute_mask(self, inputs, mask):
+        masks = [mask_of(x) for x in inputs]
+        if any(m is None for m in masks):
+            return None
+        return np.logical_or.reduce(masks)
 
 
 class Add(_Merge):
@@ -67,6 +81,17 @@ class Concatenate(_Merge):
 
     def merge(self, xs):
         return cat(xs, self.axis)
+
+    def compute_mask(self, inputs, mask):
+        masks = [mask_of(x) for x in inputs]
+        if all(m is None for m in masks):
+            return None
+        # Keras's way, which works for any axis: each mask spread over its input's shape, those joined
+        # like the inputs, and a step kept where any of its features is.
+        full = [np.ones(x.shape, bool) if m is None
+                else np.broadcast_to(m.reshape(m.shape + (1,) * (x.ndim - m.ndim)), x.shape)
+                for x, m in zip(inputs, masks)]
+        return np.concatenate(full, axis=self.axis).any(axis=-1)
 
 
 def add(inputs, **kwargs):

@@ -12,6 +12,7 @@ from ...ops.shape import reshape
 from ...tensor import Tensor
 from .. import initializers
 from .base import Layer
+from .masking import SupportsMasking
 
 
 class BatchNormalization(Layer):
@@ -59,7 +60,7 @@ class BatchNormalization(Layer):
                           ("moving_variance", self.moving_variance, None, None)]
 
 
-class LayerNormalization(Layer):
+class LayerNormalization(SupportsMasking, Layer):  # per step, so a mask passes through
     flops_per_output_element = 5
 
     def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",

@@ -5,7 +5,8 @@
 cell, output); the GRU's differ (Keras: update, reset, candidate; PyTorch:
 reset, update, new), so ``get_weights``/``set_weights`` reorder them. Keras
 gives an LSTM or SimpleRNN one bias where PyTorch has two: glassnet keeps
-Keras's one and adds nothing for the other.
+Keras's one and adds nothing for the other. Masked steps and recurrent
+dropout are in ``recurrent_run.py``.
 """
 
 import numpy as np
@@ -14,20 +15,22 @@ from ...ops import embedding as E
 from ...ops._util import constant
 from ...ops.dropout import shaped_dropout
 from ...ops.recurrent import recurrence
-from ...ops.shape import cat, reshape, transpose
+from ...ops.shape import cat, reshape
 from .. import initializers, regularizers
 from .base import Layer
+from .masking import SupportsMasking, mask_of
+from .recurrent_run import Packing, dropout_masks, dropped_recurrence, gate_inputs
 
 
-class Embedding(Layer):
+class Embedding(SupportsMasking, Layer):
+    """Word indices to vectors; with ``mask_zero`` index 0 is padding and its steps are masked."""
+
     flops_per_output_element = 0  # a table lookup
 
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", embeddings_regularizer=None,
                  mask_zero=False, input_length=None, **kwargs):
         super().__init__(input_length=input_length, **kwargs)
-        if mask_zero:
-            raise NotImplementedError(f"{self.name}: mask_zero=True is not supported by glassnet.keras yet")
-        self.input_dim, self.output_dim = input_dim, output_dim
+        self.input_dim, self.output_dim, self.mask_zero = input_dim, output_dim, mask_zero
         initializer = (initializers.RandomUniform() if embeddings_initializer == "uniform"
                        else initializers.get(embeddings_initializer))
         self.declare_weight("embeddings", initializer, regularizers.get(embeddings_regularizer))
@@ -40,6 +43,9 @@ class Embedding(Layer):
             x = x.long()
         return E.embedding(x, self.embeddings)
 
+    def compute_mask(self, inputs, mask):
+        return np.asarray(inputs.data != 0) if self.mask_zero else None
+
 
 def _gate_blocks(array, order, gates):
     """Reorder the gate blocks along the first axis (glassnet's layout: gates x units rows)."""
@@ -47,8 +53,9 @@ def _gate_blocks(array, order, gates):
     return np.concatenate([blocks[i] for i in order], axis=0)
 
 
-class _RNN(Layer):
+class _RNN(SupportsMasking, Layer):
     mode, gates = None, 1
+    zero_output_for_mask = False  # masked steps repeat the last output (Bidirectional: zeros)
     keras_to_glassnet = None  # gate order: glassnet block i is Keras block order[i]
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
@@ -58,8 +65,9 @@ class _RNN(Layer):
                  return_sequences=False, return_state=False, go_backwards=False, stateful=False, unroll=False,
                  reset_after=True, **kwargs):
         super().__init__(**kwargs)
-        self._check_supported(activation, recurrent_activation, recurrent_dropout, stateful, reset_after)
-        self.units, self.use_bias, self.dropout = units, use_bias, dropout
+        self._check_supported(activation, recurrent_activation, stateful, reset_after)
+        self.units, self.use_bias = units, use_bias
+        self.dropout, self.recurrent_dropout = dropout, recurrent_dropout
         self.return_sequences, self.return_state = return_sequences, return_state
         self.go_backwards = go_backwards
         self.unit_forget_bias = unit_forget_bias
@@ -70,16 +78,16 @@ class _RNN(Layer):
         for name in self._bias_names() if use_bias else ():
             self.declare_weight(name, initializers.get(bias_initializer), regularizers.get(bias_regularizer))
 
-    def _check_supported(self, activation, recurrent_activation, recurrent_dropout, stateful, reset_after):
+    def _check_supported(self, activation, recurrent_activation, stateful, reset_after):
         wanted = "tanh or relu" if self.mode == "RNN" else "tanh"
         if activation not in ("tanh", "relu") or (activation == "relu" and self.mode != "RNN"):
             raise NotImplementedError(f"{self.name}: activation={activation!r}; glassnet's kernels use "
                                       f"{wanted}")
         if self.mode != "RNN" and recurrent_activation != "sigmoid":
             raise NotImplementedError(f"{self.name}: recurrent_activation must be 'sigmoid'")
-        if recurrent_dropout or stateful or not reset_after:
-            raise NotImplementedError(f"{self.name}: recurrent_dropout, stateful and reset_after=False are "
-                                      "not supported by glassnet.keras yet")
+        if stateful or not reset_after:
+            raise NotImplementedError(f"{self.name}: stateful and reset_after=False are not supported by "
+                                      "glassnet.keras yet")
         self.kernel_mode = self.mode if self.mode != "RNN" else f"RNN_{activation.upper()}"
 
     def get_config(self):
@@ -112,22 +120,42 @@ class _RNN(Layer):
         if x.ndim != 3:
             raise ValueError(f"{self.name} expects inputs of shape (None, timesteps, features); got "
                              f"{tuple(x.shape)}")
-        batch, steps, features = x.shape
+        batch, steps, _ = x.shape
+        mask = mask_of(x)
+        if self.go_backwards:  # Keras reads the sequence and its mask from the end, and returns them so
+            x, mask = x[:, ::-1], None if mask is None else mask[:, ::-1]
+        packing = Packing(mask, batch, steps)
+        out, *finals = self._run(x, packing)
+        finals = packing.unsort(finals)
+        out = packing.sequences(out, self.zero_output_for_mask) if self.return_sequences else finals[0]
+        return [out] + finals if self.return_state else out
+
+    def _run(self, x, packing):
+        """(every step's output in packed order, *final states in packed order)."""
+        batch, _, features = x.shape
+        states = [constant(np.zeros((batch, self.units), x.dtype))] * (2 if self.mode == "LSTM" else 1)
+        b_ih, b_hh = self._biases()
+        if self.training and self.recurrent_dropout:
+            input_masks, state_masks = self._dropout_masks(batch, features, x.dtype)
+            gx = gate_inputs(x, self.weight_ih, b_ih, input_masks)
+            state_masks = [m[packing.order] for m in state_masks]
+            return dropped_recurrence(self.kernel_mode, packing.rows(gx), packing.batch_sizes, states,
+                                      self.weight_hh, b_hh, state_masks)
         if self.dropout and self.training:  # one mask per sequence, as Keras draws it
             x = shaped_dropout(x, self.dropout, (batch, 1, features))
-        rows = reshape(transpose(x, 0, 1), (steps * batch, features))
-        zeros = constant(np.zeros((batch, self.units), x.dtype))
-        states = [zeros] * (2 if self.mode == "LSTM" else 1)
-        out, *finals = recurrence(self.kernel_mode, rows, states, self.weight_ih, self.weight_hh,
-                                  *self._biases(), np.full(steps, batch, np.int64), reverse=self.go_backwards)
-        if self.return_sequences:
-            out = transpose(reshape(out, (steps, batch, self.units)), 0, 1)
-            out = out[:, ::-1] if self.go_backwards else out  # Keras returns the reversed sequence
-        else:
-            out = finals[0]
-        if self.return_state:
-            return [out] + list(finals)
-        return out
+        return recurrence(self.kernel_mode, packing.rows(x), states, self.weight_ih, self.weight_hh, b_ih,
+                          b_hh, packing.batch_sizes)
+
+    def _dropout_masks(self, batch, features, dtype):
+        """With recurrent dropout Keras draws one mask per gate for the inputs (if ``dropout``), then
+        one per gate for the state."""
+        inputs = None
+        if self.dropout:
+            inputs = dropout_masks(self.dropout, self.gates, (batch, 1, features), dtype)
+        return inputs, dropout_masks(self.recurrent_dropout, self.gates, (batch, self.units), dtype)
+
+    def compute_mask(self, inputs, mask):
+        return mask if self.return_sequences else None
 
     def keras_weights(self):
         order = self.keras_to_glassnet
@@ -194,12 +222,14 @@ class GRU(_RNN):
         return self.bias, to_keras, from_keras
 
 
-class Bidirectional(Layer):
+class Bidirectional(SupportsMasking, Layer):
     """A recurrent layer and its twin reading the sequence backwards; their outputs merged.
 
-    ``merge_mode`` 'concat' (Keras's default), 'sum', 'mul' or 'ave'. With
-    ``return_sequences`` the backward outputs are put back in time order
-    before merging, as Keras does.
+    ``merge_mode`` 'concat' (Keras's default), 'sum', 'mul', 'ave', or None
+    for the two outputs as a list. With ``return_sequences`` the backward
+    outputs are put back in time order before merging, and masked steps
+    give zeros, as in Keras. With ``return_state`` the result is
+    ``[merged, forward states..., backward states...]``.
     """
 
     def __init__(self, layer, merge_mode="concat", backward_layer=None, **kwargs):
@@ -207,11 +237,9 @@ class Bidirectional(Layer):
         if not isinstance(layer, _RNN):
             raise TypeError(f"{self.name}: Bidirectional wraps a SimpleRNN, LSTM or GRU, got "
                             f"{type(layer).__name__}")
-        if merge_mode not in ("concat", "sum", "mul", "ave"):
-            raise ValueError(f"{self.name}: merge_mode must be 'concat', 'sum', 'mul' or 'ave', "
+        if merge_mode not in ("concat", "sum", "mul", "ave", None):
+            raise ValueError(f"{self.name}: merge_mode must be 'concat', 'sum', 'mul', 'ave' or None, "
                              f"got {merge_mode!r}")
-        if layer.return_state:
-            raise NotImplementedError(f"{self.name}: return_state inside Bidirectional is not supported yet")
         self.merge_mode = merge_mode
         self.forward_layer = layer
         if backward_layer is None:
@@ -219,24 +247,46 @@ class Bidirectional(Layer):
                           name=f"backward_{layer.name}")
             backward_layer = type(layer)(**config)
         self.backward_layer = backward_layer
+        for one in (layer, backward_layer):  # Keras forces it: a merged step is zero where masked
+            one.zero_output_for_mask = one.return_sequences
+
+    @property
+    def return_sequences(self):
+        return self.forward_layer.return_sequences
 
     def call(self, x):
         ahead, behind = self.forward_layer(x), self.backward_layer(x)
-        if self.forward_layer.return_sequences:
+        states = []
+        if self.forward_layer.return_state:
+            states = list(ahead[1:]) + list(behind[1:])
+            ahead, behind = ahead[0], behind[0]
+        if self.return_sequences:
             behind = behind[:, ::-1]  # back in time order
+        merged = self._merge(ahead, behind)
+        if not states:
+            return merged
+        return (merged if self.merge_mode is None else [merged]) + states
+
+    def _merge(self, ahead, behind):
         if self.merge_mode == "concat":
             return cat([ahead, behind], -1)
         if self.merge_mode == "sum":
             return ahead + behind
         if self.merge_mode == "mul":
             return ahead * behind
-        return (ahead + behind) * 0.5
+        if self.merge_mode == "ave":
+            return (ahead + behind) * 0.5
+        return [ahead, behind]
+
+    def compute_mask(self, inputs, mask):
+        mask = mask if self.return_sequences else None
+        return [mask, mask] if self.merge_mode is None else mask
 
     def keras_weights(self):
         return self.forward_layer.keras_weights() + self.backward_layer.keras_weights()
 
 
-class TimeDistributed(Layer):
+class TimeDistributed(SupportsMasking, Layer):
     """Applies ``layer`` to every time step: (batch, time, ...) -> (batch * time, ...) -> back."""
 
     def __init__(self, layer, **kwargs):
