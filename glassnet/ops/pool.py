@@ -24,6 +24,17 @@ def _overlapping(geom):
     return any(s < e for s, e in zip(geom.stride, geom.extent))
 
 
+def _order(a):
+    return tuple(sorted(range(a.ndim), key=lambda d: -a.strides[d]))
+
+
+def _relaid(a, like):
+    """``a`` copied into an array whose dims lie in memory in ``like``'s order."""
+    out = empty_in_layout(like, a.shape)
+    out[...] = a
+    return out
+
+
 def _spread(g, geom, like, factor):
     """A gradient shaped and laid out ``like`` the input: ``g * factor(q)`` added where offset q read."""
     (top, bottom), (left, right) = geom.pads
@@ -34,6 +45,10 @@ def _spread(g, geom, like, factor):
     tiled = geom.stride == geom.extent and shape[2:] == tuple(
         o * s for o, s in zip(geom.out_size, geom.stride))
     out = empty_in_layout(like, shape, zeros=not tiled)
+    if _order(g) != _order(like):
+        # One copy of the (small) output gradient into the input's memory order, so that the k*k
+        # masked multiplies below walk g, the mask and out alike instead of striding across them.
+        g = _relaid(g, like)
     for q, (rows, cols) in enumerate(window_slices(geom)):
         if overlapping:
             out[:, :, rows, cols] += g * factor(q)
@@ -49,7 +64,7 @@ def window_max(x, geom, with_argmax):
     xp = padded(x, geom.pads, "nchw", fill=-np.inf)
     y = xp[(slice(None), slice(None)) + slices[0]].copy(order="K")
     index = np.min_scalar_type(len(slices) - 1).type
-    argmax = np.zeros(y.shape, index) if with_argmax else None
+    argmax = np.zeros_like(y, dtype=index) if with_argmax else None  # in y's (the input's) memory order
     for q, (rows, cols) in enumerate(slices[1:], 1):
         window = xp[:, :, rows, cols]
         if with_argmax:
@@ -95,7 +110,7 @@ class MaxPoolGather(Function):
 
     def forward(self, gg):
         ggp = padded(gg, self.geom.pads, "nchw")
-        out = np.zeros(self.argmax.shape, gg.dtype)
+        out = np.zeros_like(self.argmax, dtype=gg.dtype)
         for q, (rows, cols) in enumerate(window_slices(self.geom)):
             out += ggp[:, :, rows, cols] * (self.argmax == q)
         return out
