@@ -127,6 +127,12 @@ def load(path):
         ) from error
     except TypeError as error:  # a dtype NumPy has no equivalent for, such as bfloat16
         raise ValueError(f"glassnet.load: {path!r} holds a dtype NumPy lacks ({error})") from error
+    # With ml_dtypes imported (onnx and keras import it) NumPy does read bfloat16 & co.; glassnet
+    # still cannot compute with them, so the answer must not depend on what else was imported.
+    odd = {name: array.dtype.name for name, array in arrays.items() if array.dtype.kind not in "biuf"}
+    if odd:
+        raise ValueError(f"glassnet.load: {path!r} holds dtypes glassnet does not compute with: {odd}; "
+                         "convert them to float32 where the file is made")
 
     if _LAYOUT not in metadata:
         return OrderedDict((name, Tensor._make(array, None, 0)) for name, array in arrays.items())

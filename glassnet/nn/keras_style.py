@@ -1,4 +1,4 @@
-"""What every ``nn.Module`` can do Keras's way: compile, fit, evaluate, predict, summary.
+"""What every ``nn.Module`` can do Keras's way: compile, fit, evaluate, predict, summary, export.
 
 These are doors into ``glassnet.training``, imported when called (training
 builds on nn, so nn does not import it as it loads). ``compile`` sets
@@ -62,6 +62,15 @@ class KerasStyleTraining:
     flops_per_output_element = None
     flops_exact = True  # False: flops() is an estimate, marked ~ in the table
     summary_as_one_row = False  # True: one row holding its children's parameters (a Keras layer)
+
+    def export(self, filepath, example_input, format="onnx", **kwargs):  # noqa: A002 - Keras's name
+        """Keras 3's ``model.export(path, format='onnx')``: ``glassnet.onnx.export`` traced on
+        ``example_input`` (one batch); ``kwargs`` as torch.onnx.export's (``dynamic_axes``...)."""
+        if format != "onnx":
+            raise ValueError(f"export: format must be 'onnx' (the one format glassnet writes), "
+                             f"got {format!r}")
+        from ..onnx import export
+        return export(self, example_input, filepath, **kwargs)
 
     def flops(self, in_shape, out_shape):
         """FLOPs of one call with these input and output shapes (batch included; a multiply-add
