@@ -1,6 +1,7 @@
 """Keras's callbacks: glassnet's own (``glassnet.training``), under Keras's names."""
 
 from ..training import (
+    BackupAndRestore,
     Callback,
     CSVLogger,
     EarlyStopping,
@@ -31,5 +32,8 @@ class LambdaCallback(Callback):
                 setattr(self, hook, fn)
 
 
-__all__ = ["Callback", "CSVLogger", "EarlyStopping", "History", "LambdaCallback", "LearningRateScheduler",
-           "ModelCheckpoint", "ProgbarLogger", "ReduceLROnPlateau", "TensorBoard", "TerminateOnNaN"]
+__all__ = [
+    "BackupAndRestore", "Callback", "CSVLogger", "EarlyStopping", "History", "LambdaCallback",
+    "LearningRateScheduler", "ModelCheckpoint", "ProgbarLogger", "ReduceLROnPlateau", "TensorBoard",
+    "TerminateOnNaN",
+]

@@ -12,6 +12,7 @@ call the functions here; a hand-written PyTorch loop needs none of it.
   ``progress.py``, ``interrupt.py``
 """
 
+from .backup import BackupAndRestore
 from .callback import Callback
 from .callback_list import CallbackList
 from .callbacks import (
@@ -31,8 +32,8 @@ from .tensorboard import TensorBoard
 from .trainer import Trainer
 
 __all__ = [
-    "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History", "LearningRateScheduler",
-    "ModelCheckpoint", "MonitorCallback", "ProgressBar", "ReduceLROnPlateau", "TensorBoard", "TerminateOnNaN",
-    "Trainer",
+    "BackupAndRestore", "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History",
+    "LearningRateScheduler", "ModelCheckpoint", "MonitorCallback", "ProgressBar", "ReduceLROnPlateau",
+    "TensorBoard", "TerminateOnNaN", "Trainer",
     "compile_model", "evaluate", "fit", "predict",
 ]

@@ -66,6 +66,8 @@ def fit(model, x=None, y=None, batch_size=32, epochs=1, verbose="auto", callback
     with CtrlC() as ctrl_c:
         try:
             cbs.on_train_begin()
+            # A callback that restored a run (BackupAndRestore) says where it goes on.
+            initial_epoch = model.__dict__.pop("_initial_epoch", initial_epoch)
             for epoch in range(initial_epoch, epochs):
                 trainer.reset_metrics()
                 model.train()

@@ -8,7 +8,7 @@ and ``kernel`` give Keras's (in_features, units).
 
 import math
 
-from ... import nn
+from ... import backend, nn
 from ...ops.dropout import dropout, shaped_dropout
 from ...ops.linalg import linear
 from ...ops.shape import permute, reshape, unsqueeze
@@ -196,6 +196,6 @@ def Input(shape=None, batch_size=None, name=None, dtype=None, **kwargs):  # noqa
     """A symbolic model input (the functional API); also the first entry of a ``Sequential``."""
     layer = InputLayer(input_shape=_shape_tuple(shape, "Input"), batch_size=batch_size, name=name,
                        dtype=dtype)
-    tensor = KerasTensor((None,) + layer.input_spec_shape, dtype or "float32", layer)
+    tensor = KerasTensor((None,) + layer.input_spec_shape, dtype or backend.get_default_dtype(), layer)
     layer.__dict__["output"] = tensor
     return tensor
