@@ -56,3 +56,17 @@ def real_keras():
         return importlib.import_module("keras")
     except ImportError:
         pytest.skip("real Keras is not installed: the comparisons with it are skipped (pip install keras)")
+
+
+@pytest.fixture
+def fresh_keras_names():
+    """Keras numbers layers per session (dense, dense_1...): each test starts the count again."""
+    from glassnet import keras
+
+    keras.backend.clear_session()
+
+
+def same_predictions(ours, theirs, x, atol=1e-5):
+    """A glassnet.keras model and a real Keras one predict the same on ``x``."""
+    want = np.asarray(theirs.predict(x, verbose=0))
+    np.testing.assert_allclose(ours.predict(x), want, rtol=1e-5, atol=atol)

@@ -18,10 +18,7 @@ from glassnet.keras.preprocessing.sequence import pad_sequences
 from glassnet.keras.preprocessing.text import Tokenizer
 from glassnet.keras.utils import normalize, to_categorical
 
-
-@pytest.fixture(autouse=True)
-def _fresh_names():
-    keras.backend.clear_session()
+pytestmark = pytest.mark.usefixtures("fresh_keras_names")
 
 
 def _data(n=64, features=6, classes=3, seed=0):

@@ -8,10 +8,7 @@ import glassnet
 from glassnet import keras
 from glassnet.keras import layers, optimizers
 
-
-@pytest.fixture(autouse=True)
-def _fresh_names():
-    keras.backend.clear_session()
+pytestmark = pytest.mark.usefixtures("fresh_keras_names")
 
 
 def _data(n=64, features=6, classes=3, seed=0):

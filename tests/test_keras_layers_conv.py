@@ -3,20 +3,14 @@ same weights, and the training-time noise layers SpatialDropout1D/2D and Gaussia
 
 import numpy as np
 import pytest
+from conftest import same_predictions
 
 import glassnet
 from glassnet import keras
 from glassnet.keras import layers
 
+pytestmark = pytest.mark.usefixtures("fresh_keras_names")
 
-@pytest.fixture(autouse=True)
-def _fresh_names():
-    keras.backend.clear_session()
-
-
-def _same_predictions(ours, theirs, x, atol=1e-5):
-    want = np.asarray(theirs.predict(x, verbose=0))
-    np.testing.assert_allclose(ours.predict(x), want, rtol=1e-5, atol=atol)
 
 
 CASES = [  # (class name, constructor arguments, input shape without the batch)
@@ -80,7 +74,7 @@ def test_a_separable_convnet_trains_saves_and_keras_reads_it(real_keras, tmp_pat
     again = keras.models.load_model(tmp_path / "separable.keras")
     np.testing.assert_allclose(again.predict(x), model.predict(x), rtol=1e-6)
     theirs = real_keras.models.load_model(tmp_path / "separable.keras")
-    _same_predictions(model, theirs, x)
+    same_predictions(model, theirs, x)
 
 
 # ------------------------------------------------------------------ noise layers
@@ -132,4 +126,4 @@ def test_glassnet_reads_keras_separable_and_depthwise_layers(real_keras, tmp_pat
     theirs.save(tmp_path / "theirs.keras")
     ours = keras.models.load_model(tmp_path / "theirs.keras")
     x = np.random.default_rng(2).normal(size=(3, 9, 9, 2)).astype(np.float32)
-    _same_predictions(ours, theirs, x)
+    same_predictions(ours, theirs, x)

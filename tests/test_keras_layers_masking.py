@@ -4,6 +4,7 @@ the mask on. Compared with real Keras 3 (torch backend) on padded IMDB-like batc
 
 import numpy as np
 import pytest
+from conftest import same_predictions
 
 import glassnet
 from glassnet import keras
@@ -12,15 +13,8 @@ from glassnet.data.text import pad_sequences
 from glassnet.keras import layers
 from glassnet.keras.layers.masking import mask_of, set_mask
 
+pytestmark = pytest.mark.usefixtures("fresh_keras_names")
 
-@pytest.fixture(autouse=True)
-def _fresh_names():
-    keras.backend.clear_session()
-
-
-def _same_predictions(ours, theirs, x, atol=1e-5):
-    want = np.asarray(theirs.predict(x, verbose=0))
-    np.testing.assert_allclose(ours.predict(x), want, rtol=1e-5, atol=atol)
 
 
 def _reviews(n=12, vocabulary=40, longest=15, padding="pre", seed=0):
@@ -62,7 +56,7 @@ def test_a_masked_sequential_model_matches_keras_on_padded_reviews(real_keras, p
     ours = _stack(keras)
     ours.build((None, x.shape[1]))
     _same_weights(ours, theirs)
-    _same_predictions(ours, theirs, x)
+    same_predictions(ours, theirs, x)
 
 
 def _functional(lib, vocabulary=40, steps=15):
@@ -99,7 +93,7 @@ def test_masking_layer_and_global_average_pooling_match_keras(real_keras):
 
     theirs, ours = model(real_keras), model(keras)
     _same_weights(ours, theirs)
-    _same_predictions(ours, theirs, x)
+    same_predictions(ours, theirs, x)
     masked = layers.Masking()(glassnet.tensor(x))
     np.testing.assert_array_equal(mask_of(masked), np.any(x != 0, axis=-1))
 
@@ -187,7 +181,7 @@ def test_keras_reads_glassnets_masked_model(real_keras, tmp_path):
     ours.build((None, x.shape[1]))
     ours.save(tmp_path / "stack.keras")
     theirs = real_keras.models.load_model(tmp_path / "stack.keras")
-    _same_predictions(ours, theirs, x)
+    same_predictions(ours, theirs, x)
 
 
 def test_glassnet_reads_a_keras_model_with_masks_noise_and_recurrent_dropout(real_keras, tmp_path):
@@ -200,7 +194,7 @@ def test_glassnet_reads_a_keras_model_with_masks_noise_and_recurrent_dropout(rea
     ours = keras.models.load_model(tmp_path / "theirs.keras")
     assert ours.layers[2].recurrent_dropout == 0.3
     x = _reviews(longest=9, padding="post")[:-1]
-    _same_predictions(ours, theirs, x, atol=1e-6)
+    same_predictions(ours, theirs, x, atol=1e-6)
 
 
 def _merged(lib, merge):

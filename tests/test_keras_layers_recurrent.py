@@ -11,10 +11,7 @@ from glassnet.autograd import gradcheck
 from glassnet.keras import layers
 from glassnet.keras.layers.masking import set_mask
 
-
-@pytest.fixture(autouse=True)
-def _fresh_names():
-    keras.backend.clear_session()
+pytestmark = pytest.mark.usefixtures("fresh_keras_names")
 
 
 def _sigmoid(z):

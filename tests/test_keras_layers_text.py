@@ -30,9 +30,7 @@ VOCABULARY = ["", "[UNK]", "the", "dog", "cat", "apple", "Émiles", "zebra", "tr
               "and", "1990s"]
 
 
-@pytest.fixture(autouse=True)
-def _fresh_names():
-    keras.backend.clear_session()
+pytestmark = pytest.mark.usefixtures("fresh_keras_names")
 
 
 def _adapted(**kwargs):

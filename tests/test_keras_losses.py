@@ -50,3 +50,15 @@ def test_probabilities_are_normalised_before_the_log_as_keras_does():
     p = np.clip(p / p.sum(1, keepdims=True), 1e-7, 1 - 1e-7)
     expected = -np.log(p[np.arange(16), y]).mean()
     assert model.evaluate(x, y, verbose=0) == pytest.approx(expected, rel=1e-5)
+
+
+def test_a_convolution_ending_in_softmax_gives_the_loss_of_its_probabilities():
+    """Per-step classes from a Conv1D(activation='softmax'): the loss takes its logits (the layer
+    without its activation), which must not be the probabilities."""
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(5, 4, 2)).astype("float32"), rng.integers(0, 3, (5, 4))
+    model = gk.Sequential([gk.layers.Conv1D(3, 1, activation="softmax", input_shape=(4, 2))])
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    p = model.predict(x).astype(np.float64)
+    expected = -np.log(np.take_along_axis(p, y[..., None], -1)).mean()
+    assert model.evaluate(x, y, verbose=0) == pytest.approx(expected, rel=1e-5)

@@ -130,6 +130,16 @@ class Layer(Module):
         if regularizer is not None:
             self.regularizers.append((name, regularizer))
 
+    def declare_kernel_and_bias(self, kernel, initializer, regularizer, use_bias, bias_initializer,
+                                bias_regularizer):
+        """The weights of most layers: a kernel named ``kernel``, and a ``bias`` (or None)."""
+        self.declare_weight(kernel, initializers.get(initializer), regularizers.get(regularizer))
+        if use_bias:
+            self.declare_weight("bias", initializers.get(bias_initializer),
+                                regularizers.get(bias_regularizer))
+        else:
+            self.register_parameter("bias", None)
+
     def make_weights(self, shapes, dtype=None):
         """Give the registered weights their ``shapes`` (name -> shape) and initial values."""
         materialize(self, shapes, self._dtype or dtype or backend.get_default_dtype())

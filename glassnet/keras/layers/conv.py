@@ -15,7 +15,7 @@ from ...ops import pool as P
 from ...ops._util import constant
 from ...ops.conv import conv1d, conv2d
 from ...ops.shape import pad, permute, squeeze, unsqueeze
-from .. import activations, initializers, regularizers
+from .. import activations
 from .base import Layer
 from .masking import SupportsMasking, mask_of
 
@@ -61,6 +61,27 @@ def convolve(x, weight, bias, strides, padding, dilation, groups=1):
     return _to_channels_last(y, n)
 
 
+def split_own_activation(layer):
+    """``(the layer without its activation, the activation)``: the seam the loss uses to skip a final
+    softmax/sigmoid (``training/objective.py``)."""
+    def without_activation(x):
+        activation, layer.activation = layer.activation, None
+        try:
+            return layer.call(x)
+        finally:
+            layer.activation = activation
+
+    return without_activation, layer.activation
+
+
+def check_rank(layer, shape):
+    """A convolution's input must be (batch, steps, channels) or (batch, height, width, channels)."""
+    if len(shape) != layer.rank + 2:
+        dims = "steps" if layer.rank == 1 else "height, width"
+        raise ValueError(f"{layer.name} expects channels-last inputs (None, {dims}, channels); got "
+                         f"{tuple(shape)}")
+
+
 class _Conv(Layer):
     rank = 2
 
@@ -79,19 +100,11 @@ class _Conv(Layer):
         self.strides = _tuple(strides, n, "strides", self.name)
         self.dilation_rate = _tuple(dilation_rate, n, "dilation_rate", self.name)
         self.activation = activations.get(activation)
-        self.declare_weight("weight", initializers.get(kernel_initializer),
-                            regularizers.get(kernel_regularizer))
-        if use_bias:
-            self.declare_weight("bias", initializers.get(bias_initializer),
-                                regularizers.get(bias_regularizer))
-        else:
-            self.register_parameter("bias", None)
+        self.declare_kernel_and_bias("weight", kernel_initializer, kernel_regularizer, use_bias,
+                                     bias_initializer, bias_regularizer)
 
     def build(self, input_shape):
-        if len(input_shape) != self.rank + 2:
-            dims = "steps" if self.rank == 1 else "height, width"
-            raise ValueError(f"{self.name} expects channels-last inputs (None, {dims}, channels); got "
-                             f"{input_shape}")
+        check_rank(self, input_shape)
         self.in_channels = input_shape[-1]
         if self.in_channels % self.groups:
             raise ValueError(f"{self.name}: {self.in_channels} input channels are not divisible by "
@@ -108,11 +121,7 @@ class _Conv(Layer):
         return y if self.activation is None else self.activation(y)
 
     def split_activation(self):
-        activation, self.activation = self.activation, None
-        try:
-            return (lambda x, layer=self: layer.call(x)), activation
-        finally:
-            self.activation = activation
+        return split_own_activation(self)
 
     def keras_weights(self):
         order = tuple(range(2, self.rank + 2)) + (1, 0)  # (filters, in, k...) -> (k..., in, filters)

@@ -18,7 +18,7 @@ import numpy as np
 
 from .. import activations, initializers, regularizers
 from .base import Layer
-from .conv import _tuple, convolve
+from .conv import _tuple, check_rank, convolve, split_own_activation
 
 
 def _depthwise_to_keras(w, rank, multiplier):
@@ -55,19 +55,11 @@ class _DepthwiseBase(Layer):
         self.dilation_rate = _tuple(dilation_rate, n, "dilation_rate", self.name)
         self.padding, self.depth_multiplier, self.use_bias = padding, depth_multiplier, use_bias
         self.activation = activations.get(activation)
-        self.declare_weight("depthwise_weight", initializers.get(depthwise_initializer),
-                            regularizers.get(depthwise_regularizer))
-        if use_bias:
-            self.declare_weight("bias", initializers.get(bias_initializer),
-                                regularizers.get(bias_regularizer))
-        else:
-            self.register_parameter("bias", None)
+        self.declare_kernel_and_bias("depthwise_weight", depthwise_initializer, depthwise_regularizer,
+                                     use_bias, bias_initializer, bias_regularizer)
 
     def _check(self, shape):
-        if len(shape) != self.rank + 2:
-            dims = "steps" if self.rank == 1 else "height, width"
-            raise ValueError(f"{self.name} expects channels-last inputs (None, {dims}, channels); got "
-                             f"{tuple(shape)}")
+        check_rank(self, shape)
 
     def _depthwise(self, x, bias):
         self._check(x.shape)
@@ -81,11 +73,7 @@ class _DepthwiseBase(Layer):
                 lambda a: _depthwise_from_keras(a, n))
 
     def split_activation(self):
-        activation, self.activation = self.activation, None
-        try:
-            return (lambda x, layer=self: layer.call(x)), activation
-        finally:
-            self.activation = activation
+        return split_own_activation(self)
 
     def extra_repr(self):
         return (f"name={self.name!r}, kernel_size={self.kernel_size}, strides={self.strides}, "

@@ -12,7 +12,7 @@ from ... import backend, nn
 from ...ops.dropout import dropout, shaped_dropout
 from ...ops.linalg import linear
 from ...ops.shape import permute, reshape, unsqueeze
-from .. import activations, initializers, regularizers
+from .. import activations
 from ..functional import KerasTensor
 from .base import Layer, _shape_tuple
 from .masking import SupportsMasking
@@ -33,13 +33,8 @@ class Dense(SupportsMasking, Layer):
             raise NotImplementedError(f"{self.name}: weight constraints are not supported by glassnet.keras")
         self.units, self.use_bias, self.in_features = units, use_bias, None
         self.activation = activations.get(activation)
-        self.declare_weight("weight", initializers.get(kernel_initializer),
-                            regularizers.get(kernel_regularizer))
-        if use_bias:
-            self.declare_weight("bias", initializers.get(bias_initializer),
-                                regularizers.get(bias_regularizer))
-        else:
-            self.register_parameter("bias", None)
+        self.declare_kernel_and_bias("weight", kernel_initializer, kernel_regularizer, use_bias,
+                                     bias_initializer, bias_regularizer)
         if activity_regularizer is not None:  # a penalty on the outputs: not kept silently
             raise NotImplementedError(f"{self.name}: activity_regularizer is not supported by "
                                       "glassnet.keras; kernel_regularizer penalises the weights")
