@@ -14,6 +14,7 @@ numbers like a learning rate. Nested tensors are stored under dotted names
 (``state.0.momentum_buffer``), so the file stays readable by other tools.
 """
 
+import hashlib
 import json
 import os
 from collections import OrderedDict
@@ -27,6 +28,18 @@ from ..tensor import Tensor
 from .atomic import atomic_path
 
 _LAYOUT = "glassnet.layout"
+_DIGEST = "glassnet.sha256"  # of the layout and every array: a flipped bit anywhere is caught
+
+
+def digest(arrays, layout_text):
+    """SHA-256 of a file's content as glassnet wrote it: the layout, then each array (name, dtype,
+    shape, bytes) in name order."""
+    h = hashlib.sha256(layout_text.encode("utf8"))
+    for name in sorted(arrays):
+        array = arrays[name] if arrays[name].flags.c_contiguous else arrays[name].copy(order="C")
+        h.update(f"\0{name}\0{array.dtype.str}\0{array.shape}\0".encode())
+        h.update(memoryview(array).cast("B") if array.size else b"")
+    return h.hexdigest()
 _PLAIN = (bool, int, float, str, type(None))
 
 
@@ -90,7 +103,8 @@ def save(obj, path):
 
     The write is atomic: the data goes to a temporary file in the same
     folder, is flushed to disk, and then renamed over ``path``. A crash or an
-    error midway leaves any earlier file at ``path`` as it was.
+    error midway leaves any earlier file at ``path`` as it was. A SHA-256 of
+    the content goes into the header, and ``load`` checks it.
     """
     if not isinstance(obj, Mapping):
         raise TypeError(
@@ -98,7 +112,8 @@ def save(obj, path):
             f"{type(obj).__name__}; for a model pass model.state_dict()"
         )
     arrays, layout = _flatten(obj)
-    metadata = {"format": "np", _LAYOUT: json.dumps(layout)}
+    layout_text = json.dumps(layout)
+    metadata = {"format": "np", _LAYOUT: layout_text, _DIGEST: digest(arrays, layout_text)}
 
     with atomic_path(path) as temp:
         save_file(arrays, temp, metadata=metadata)
@@ -134,6 +149,9 @@ def load(path):
         raise ValueError(f"glassnet.load: {path!r} holds dtypes glassnet does not compute with: {odd}; "
                          "convert them to float32 where the file is made")
 
+    if _DIGEST in metadata and digest(arrays, metadata.get(_LAYOUT, "")) != metadata[_DIGEST]:
+        raise ValueError(f"glassnet.load: {path!r} is damaged: its content does not match the checksum "
+                         "it was written with (a changed byte, or a partial copy); nothing was loaded")
     if _LAYOUT not in metadata:
         return OrderedDict((name, Tensor._make(array, None, 0)) for name, array in arrays.items())
     try:
