@@ -6,6 +6,7 @@ before its node's backward runs once.
 """
 
 from ..tensor import Tensor
+from .anomaly import _Anomaly, check_gradients
 from .grad_mode import set_grad_enabled
 
 
@@ -58,6 +59,8 @@ def run_backward(outputs, grad_outputs, retain_graph=False, create_graph=False, 
             in_grads = fn.backward(*grads)
             if type(in_grads) is not tuple:
                 in_grads = (in_grads,)
+            if _Anomaly.enabled:
+                check_gradients(fn, in_grads)
             inputs_of_fn = fn.inputs
             if len(in_grads) != len(inputs_of_fn):
                 raise RuntimeError(

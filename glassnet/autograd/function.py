@@ -13,6 +13,7 @@ node never holds a reference to its own outputs and no reference cycle forms.
 import numpy as np
 
 from ..tensor import Tensor
+from .anomaly import _Anomaly, where_created
 from .grad_mode import _State, first_order  # noqa: F401 - first_order: ops import it from here too
 
 _make = Tensor._make
@@ -68,6 +69,8 @@ class Function:
             return _make(result, None, 0)
         fn.inputs = inputs
         fn.freed = False
+        if _Anomaly.enabled:
+            fn.created_at = where_created()
         if cls.save_output:
             fn.saved_outputs = result if type(result) is tuple else (result,)
         if type(result) is not tuple:
