@@ -297,3 +297,22 @@ def test_lazy_conv2d_materialises_from_a_state_dict():
     np.testing.assert_array_equal(fresh(x).data, source(x).data)
     assert fresh[2].in_channels == 4
 
+
+
+@pytest.mark.parametrize("n, c, o, h, k, stride, pad, dilation", [
+    (3, 4, 5, 9, 3, 1, 0, 1), (2, 3, 6, 8, 3, 2, 1, 1), (2, 5, 4, 10, 2, 2, 0, 1), (2, 3, 3, 11, 3, 1, 2, 2),
+    (1, 2, 2, 7, 5, 3, 1, 1)])
+def test_channels_last_col2im_equals_the_batch_last_one(n, c, o, h, k, stride, pad, dilation):
+    """The input gradient scattered in a channels-last gradient's own layout is the same numbers."""
+    from glassnet.kernels.windows import make_geometry
+    from glassnet.ops.conv import _scatter_input_grad, _scatter_input_grad_channels_last, input_grad_arrays
+
+    rng = np.random.default_rng(0)
+    out = (h + 2 * pad - dilation * (k - 1) - 1) // stride + 1
+    geom = make_geometry("conv2d", (h, h), (k, k), (stride, stride), (dilation, dilation), ((pad, pad),) * 2)
+    w, g = rng.normal(size=(o, c, k, k)), rng.normal(size=(n, o, out, out))
+    g_channels_last = np.ascontiguousarray(g.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+    expected = _scatter_input_grad(g, w, geom, 1)
+    for got in (_scatter_input_grad_channels_last(g_channels_last, w, geom),
+                input_grad_arrays(g_channels_last, w, geom, 1)):  # whichever path the dispatch picks
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)

@@ -110,7 +110,23 @@ def input_grad_arrays(g, w, geom, groups):
     o, c = w.shape[0], w.shape[1] * groups
     if o * math.prod(geom.in_size) <= GATHER_UP_TO * c * math.prod(geom.out_size):
         return conv_arrays(g, _flipped(w, groups), geom.transposed(), groups)[0]
+    if groups == 1 and g.strides[1] == g.itemsize:  # g has its channels innermost
+        return _scatter_input_grad_channels_last(g, w, geom)
     return _scatter_input_grad(g, w, geom, groups)
+
+
+def _scatter_input_grad_channels_last(g, w, geom):
+    """col2im in g's own layout, (N, H, W, C): no transposed copy of g, and each offset's share is a
+    run of C numbers per position (the layout channels-last layers hand their gradients in)."""
+    n, (ho, wo), (h, w_in) = g.shape[0], geom.out_size, geom.in_size
+    o, c, kh, kw = w.shape
+    g2 = g.transpose(0, 2, 3, 1).reshape(-1, o)  # a view: (positions, O)
+    shares = (g2 @ w.transpose(0, 2, 3, 1).reshape(o, kh * kw * c)).reshape(n, ho, wo, kh * kw, c)
+    (top, bottom), (left, right) = geom.pads
+    gx = np.zeros((n, h + top + bottom, w_in + left + right, c), g.dtype)
+    for q, (rows, cols) in enumerate(window_slices(geom)):
+        gx[:, rows, cols] += shares[:, :, :, q]
+    return gx[:, top : top + h, left : left + w_in].transpose(0, 3, 1, 2)
 
 
 def _scatter_input_grad(g, w, geom, groups):
