@@ -2,6 +2,7 @@
 
 from . import _allocator, _methods
 from .backend import bool_, float32, float64, get_default_dtype, int32, int64, set_default_dtype
+from .determinism import are_deterministic_algorithms_enabled, use_deterministic_algorithms
 from .tensor import Tensor
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .creation import (
