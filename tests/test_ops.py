@@ -158,3 +158,17 @@ def test_integer_tensors_promote_like_torch():
         got, want = f(gn, gn.tensor([1, 2, 3])), f(torch, torch.tensor([1, 2, 3]))
         assert str(got.dtype) == str(want.dtype).replace("torch.", "")
         np.testing.assert_allclose(got.numpy(), want.numpy())
+
+
+def test_edge_cases_found_by_fuzzing_match_torch():
+    """The mean of an empty tensor is NaN (0 / 0), and a 0-d tensor transposes dims 0 and -1, as in
+    PyTorch; other dims of a 0-d tensor get a named IndexError, not a raw one."""
+    for shape, dim in (((0,), None), ((2, 0), 1), ((0, 3), 0)):
+        want = torch.zeros(shape).mean() if dim is None else torch.zeros(shape).mean(dim)
+        got = gn.zeros(*shape).mean() if dim is None else gn.zeros(*shape).mean(dim)
+        np.testing.assert_array_equal(got.numpy(), want.numpy())  # NaN where torch has NaN
+    x = gn.tensor(np.array(2.0), requires_grad=True)
+    (x.transpose(0, -1) * 3).backward()
+    assert x.grad.item() == 3.0
+    with pytest.raises(IndexError, match=r"transpose: a 0-d tensor takes dims 0 and -1 only, got \(0, 1\)"):
+        gn.tensor(np.array(2.0)).transpose(0, 1)

@@ -5,7 +5,6 @@ NumPy-style alias.  Backward broadcasts the gradient back over the reduced
 dims, after re-inserting them when ``keepdim`` was False.
 """
 
-import builtins
 from collections import namedtuple
 
 import numpy as np
@@ -60,7 +59,8 @@ def mean(x, dim=None, keepdim=False, *, axis=None):
         )
     axes = _axes(pick_dim(dim, axis), x.ndim, "mean")
     count = int(np.prod([x.shape[a] for a in axes]))
-    return sum(x, axes, keepdim) * (1.0 / builtins.max(count, 1))
+    # The mean of nothing is 0 / 0, NaN, as in NumPy and PyTorch (not a made-up 0).
+    return sum(x, axes, keepdim) * (1.0 / count if count else float("nan"))
 
 
 class MaxMin(Function):

@@ -82,6 +82,10 @@ def permute(x, *dims):
 
 
 def transpose(x, dim0, dim1):
+    if x.ndim == 0:  # as PyTorch: a scalar takes dims 0 and -1, and swapping them changes nothing
+        if dim0 not in (0, -1) or dim1 not in (0, -1):
+            raise IndexError(f"transpose: a 0-d tensor takes dims 0 and -1 only, got ({dim0}, {dim1})")
+        return permute(x, ())
     d0, d1 = normalize_dim((dim0, dim1), x.ndim, "transpose")
     dims = list(range(x.ndim))
     dims[d0], dims[d1] = dims[d1], dims[d0]
