@@ -172,3 +172,12 @@ def test_edge_cases_found_by_fuzzing_match_torch():
     assert x.grad.item() == 3.0
     with pytest.raises(IndexError, match=r"transpose: a 0-d tensor takes dims 0 and -1 only, got \(0, 1\)"):
         gn.tensor(np.array(2.0)).transpose(0, 1)
+
+
+def test_matmul_refuses_mixed_dtypes_as_torch_does():
+    a, b = gn.ones(2, 3), gn.ones(3, 2, dtype=gn.float64)
+    with pytest.raises(RuntimeError):
+        torch.ones(2, 3) @ torch.ones(3, 2, dtype=torch.float64)
+    for x, y in ((a, b), (b.t(), a.t()), (gn.ones(3), gn.ones(3, dtype=gn.float64))):
+        with pytest.raises(TypeError, match=r"matmul: both operands must have the same dtype, got float"):
+            x @ y

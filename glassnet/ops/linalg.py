@@ -38,6 +38,9 @@ def matmul(a, b):
         raise TypeError("matmul: both operands must be tensors")
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError("matmul: both arguments need at least 1 dimension; use * for scalars")
+    if a.dtype != b.dtype:  # as PyTorch (and glassnet's linear): no silent promotion in a product
+        raise TypeError(f"matmul: both operands must have the same dtype, got {a.dtype} and {b.dtype}; "
+                        "convert one (.float() / .double())")
     k_a = a.shape[-1]
     k_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
     if k_a != k_b:
