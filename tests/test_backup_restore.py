@@ -1,5 +1,10 @@
-"""BackupAndRestore: a run stopped by an exception or killed mid-training resumes from its last finished
-epoch and ends with exactly the uninterrupted run's weights (float64: bit for bit)."""
+"""BackupAndRestore: a run stopped by an exception or killed mid-training resumes from its last backup and
+ends with the uninterrupted run's weights and History.
+
+In float64 the claim is bit for bit. In float32 it is "within float32 rounding": on one machine the numbers
+come out the same too, but BLAS may sum in another order with another thread count, so these tests only
+promise what docs/resuming.md promises.
+"""
 
 import os
 import signal
@@ -11,18 +16,32 @@ import numpy as np
 import pytest
 
 import glassnet
-from glassnet import keras, nn
+from glassnet import keras, nn, optim
+from glassnet.training import Callback
 from glassnet.training.backup import FILE, BackupAndRestore
 
 EPOCHS = 4
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(params=[np.float64, np.float32], ids=["float64", "float32"])
+def dtype(request):
+    glassnet.set_default_dtype(request.param)
+    yield request.param
+    glassnet.set_default_dtype(np.float32)
+
+
+@pytest.fixture
 def float64():
-    """Training in float64 makes "the same weights" a bit-for-bit claim (no BLAS rounding order)."""
     glassnet.set_default_dtype(np.float64)
     yield
     glassnet.set_default_dtype(np.float32)
+
+
+def _same(a, b, dtype=np.float64):
+    if dtype == np.float64:
+        np.testing.assert_array_equal(a, b)  # bit for bit
+    else:
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)  # float32 rounding
 
 
 def _data(seed=0):
@@ -42,68 +61,150 @@ def _keras_model():
     return model
 
 
-class Crash(keras.callbacks.Callback):
-    def __init__(self, epoch):
+class Crash(Callback):
+    """A power cut at the end of batch ``batch`` of epoch ``epoch``."""
+
+    def __init__(self, epoch, batch):
         super().__init__()
+        self.at = (epoch, batch)
+
+    def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch
 
     def on_train_batch_end(self, batch, logs=None):
-        if self.model.history.epoch and len(self.model.history.epoch) == self.epoch and batch == 3:
+        if (self.epoch, batch) == self.at:
             raise RuntimeError("power cut")
 
 
-def test_a_run_stopped_by_an_exception_resumes_and_ends_with_the_same_weights(tmp_path):
+class Seen(Callback):
+    """Which (epoch, batch) steps a run trains on."""
+
+    def __init__(self):
+        super().__init__()
+        self.steps = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.steps.append((self.epoch, batch))
+
+
+def _same_history(resumed, straight, dtype=np.float64):
+    # Keras's History after a restart holds only the epochs run since; glassnet's holds the whole run.
+    assert resumed.epoch == straight.epoch == list(range(EPOCHS))
+    assert list(resumed.history) == list(straight.history)
+    for key, values in straight.history.items():
+        _same(np.array(resumed.history[key]), np.array(values), dtype)
+
+
+def test_an_exception_in_epoch_3_resumes_to_the_same_weights(tmp_path, dtype):
     x, y = _data()
     straight = _keras_model()
     history = straight.fit(x, y, epochs=EPOCHS, batch_size=16, verbose=0)
 
-    crashing = _keras_model()
-    backup = BackupAndRestore(tmp_path)
+    folder = tmp_path / "backup"
     with pytest.raises(RuntimeError, match="power cut"):
-        crashing.fit(x, y, epochs=EPOCHS, batch_size=16, verbose=0, callbacks=[backup, Crash(epoch=2)])
-    assert (tmp_path / FILE).exists()  # kept after the crash, holding 2 finished epochs
+        _keras_model().fit(x, y, epochs=EPOCHS, batch_size=16, verbose=0,
+                           callbacks=[BackupAndRestore(folder), Crash(epoch=2, batch=3)])
+    assert (folder / FILE).exists()  # kept after the crash, holding 2 finished epochs
 
-    resumed = _keras_model()  # a new model, as a new process would build
-    seen = []
-    record = keras.callbacks.LambdaCallback(on_epoch_begin=lambda epoch, logs: seen.append(epoch))
-    again = resumed.fit(x, y, epochs=EPOCHS, batch_size=16, verbose=0, callbacks=[backup, record])
-    assert seen == [2, 3]  # only the epochs the crash left undone
+    resumed, seen = _keras_model(), Seen()  # a new model, as a new process would build
+    again = resumed.fit(x, y, epochs=EPOCHS, batch_size=16, verbose=0,
+                        callbacks=[BackupAndRestore(folder), seen])
+    assert seen.steps[0] == (2, 0) and len(seen.steps) == 2 * 6  # only the epochs the crash left undone
     for a, b in zip(resumed.get_weights(), straight.get_weights()):
-        np.testing.assert_array_equal(a, b)  # float64: bit for bit
-    assert again.epoch == [0, 1, 2, 3] and again.history == history.history  # the whole History
-    assert not (tmp_path / FILE).exists()  # a finished run deletes its backup
+        _same(a, b, dtype)
+    _same_history(again, history, dtype)
+    assert not folder.exists()  # a finished run deletes its backup
 
 
-def test_a_pytorch_style_module_resumes_too(tmp_path):
+def _with_schedules(backup, *more):
+    # ReduceLROnPlateau counts epochs without improvement (min_delta=10: always) and cools down: its
+    # counters must be restored. It is listed after the backup, which still saves the rate it lowers.
+    # The multiplying schedule runs at every epoch's start; resuming within an epoch must not apply it twice.
+    plateau = keras.callbacks.ReduceLROnPlateau("loss", factor=0.5, patience=1, min_delta=10, cooldown=1)
+    return [keras.callbacks.LearningRateScheduler(lambda epoch, lr: lr * 0.9), backup, plateau, *more]
+
+
+def test_a_backup_every_few_batches_resumes_within_the_epoch(tmp_path, float64):
+    x, y = _data()
+    straight = _keras_model()
+    history = straight.fit(x, y, epochs=EPOCHS, batch_size=16, verbose=0,
+                           callbacks=_with_schedules(BackupAndRestore(tmp_path / "straight", save_freq=2)))
+
+    folder = tmp_path / "backup"
+    with pytest.raises(RuntimeError, match="power cut"):  # the last backup: after batch 3 of epoch 2
+        _keras_model().fit(x, y, epochs=EPOCHS, batch_size=16, verbose=0,
+                           callbacks=_with_schedules(BackupAndRestore(folder, save_freq=2), Crash(2, 4)))
+    assert glassnet.load(folder / FILE)["next_batch"] == 4
+
+    resumed, seen = _keras_model(), Seen()
+    again = resumed.fit(x, y, epochs=EPOCHS, batch_size=16, verbose=0,
+                        callbacks=_with_schedules(BackupAndRestore(folder, save_freq=2), seen))
+    assert seen.steps[:3] == [(2, 4), (2, 5), (3, 0)]
+    for a, b in zip(resumed.get_weights(), straight.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    _same_history(again, history)
+    assert "learning_rate" in again.history and again.history["learning_rate"][-1] < 1e-3 * 0.9**3
+
+
+class StepEveryEpoch(Callback):
+    """A PyTorch scheduler stepped by fit; its state_dict() goes into the backup."""
+
+    def __init__(self, scheduler):
+        super().__init__()
+        self.scheduler = scheduler
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.scheduler.step()
+
+    def state_dict(self):
+        return self.scheduler.state_dict()
+
+    def load_state_dict(self, state):
+        self.scheduler.load_state_dict(state)
+
+
+def test_a_pytorch_style_module_resumes_with_its_scheduler(tmp_path, float64):
     x, y = _data(1)
 
-    def model():
+    def run(*more, epochs=EPOCHS):
         glassnet.manual_seed(3)
         net = nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Dropout(0.2), nn.Linear(8, 1), nn.Sigmoid())
-        net.compile("sgd", "binary_crossentropy")
-        return net
+        net.compile(optim.SGD(net.parameters(), lr=0.1, momentum=0.9), "binary_crossentropy")
+        steps = StepEveryEpoch(optim.lr_scheduler.StepLR(net.trainer.optimizer, step_size=2, gamma=0.5))
+        return net, net.fit(x, y, epochs=epochs, batch_size=8, verbose=0, callbacks=[steps, *more])
 
-    straight = model()
-    straight.fit(x, y, epochs=3, batch_size=8, verbose=0)
-    first = model()
-    keep = BackupAndRestore(tmp_path, delete_checkpoint=False)
-    first.fit(x, y, epochs=1, batch_size=8, verbose=0, callbacks=[keep])
-    second = model()
-    second.fit(x, y, epochs=3, batch_size=8, verbose=0, callbacks=[BackupAndRestore(tmp_path)])
+    straight, history = run()
+    with pytest.raises(RuntimeError, match="power cut"):
+        run(BackupAndRestore(tmp_path), Crash(epoch=1, batch=5))
+    second, again = run(BackupAndRestore(tmp_path))
     for (name, a), b in zip(second.state_dict().items(), straight.state_dict().values()):
         np.testing.assert_array_equal(a.data, b.data, err_msg=name)
+    _same_history(again, history)
 
 
-def test_a_corrupt_backup_is_named_and_not_half_loaded(tmp_path):
+def test_a_damaged_or_foreign_backup_is_named_and_nothing_is_loaded(tmp_path):
+    x, y = _data()
     (tmp_path / FILE).write_bytes(b"not a safetensors file")
     model = _keras_model()
     before = model.get_weights()
-    with pytest.raises(ValueError, match=f"{FILE}.*delete it"):
-        model.fit(*_data(), epochs=1, verbose=0, callbacks=[BackupAndRestore(tmp_path)])
+    with pytest.raises(ValueError, match=f"{FILE}.*cannot be read.*delete it"):
+        model.fit(x, y, epochs=1, verbose=0, callbacks=[BackupAndRestore(tmp_path)])
+
+    other = keras.Sequential([keras.layers.Dense(3, input_shape=(6,)), keras.layers.Dense(1)])
+    other.compile("adam", "mse")
+    keep = BackupAndRestore(tmp_path / "other", delete_checkpoint=False)
+    other.fit(x, y, epochs=1, verbose=0, callbacks=[keep])
+    with pytest.raises(ValueError, match=f"{FILE}.*does not fit this model"):
+        model.fit(x, y, epochs=1, verbose=0, callbacks=[BackupAndRestore(tmp_path / "other")])
     for a, b in zip(model.get_weights(), before):
         np.testing.assert_array_equal(a, b)
-    with pytest.raises(NotImplementedError, match="save_freq='epoch'"):
-        BackupAndRestore(tmp_path, save_freq=10)
+
+    for wrong in (0, 1.5, "batch", True):
+        with pytest.raises(ValueError, match="save_freq"):
+            BackupAndRestore(tmp_path, save_freq=wrong)
 
 
 SCRIPT = """
@@ -117,38 +218,38 @@ from glassnet import keras
 from glassnet.training.backup import BackupAndRestore
 x, y = _data()
 model = _keras_model()
-def slow_after_two(epoch, logs):
-    if epoch == 1:  # the second epoch's backup is written: say so, then wait to be killed
+def wait_to_be_killed(epoch, logs):
+    if epoch == 2 and {kill!r}:  # the second epoch's backup is written: say so, and wait
         open({ready!r}, "w").close()
         time.sleep(60)
-signal_ready = keras.callbacks.LambdaCallback(on_epoch_end=slow_after_two)
-backup = BackupAndRestore({backup!r})
-model.fit(x, y, epochs={epochs}, batch_size=16, verbose=0, callbacks=[backup, signal_ready])
+ready = keras.callbacks.LambdaCallback(on_epoch_begin=wait_to_be_killed)
+model.fit(x, y, epochs={epochs}, batch_size=16, verbose=0, callbacks=[BackupAndRestore({backup!r}), ready])
 np.save({out!r}, np.concatenate([w.ravel() for w in model.get_weights()]))
 """
 
 
 def _script(tmp_path, name, kill):
-    ready = tmp_path / f"{name}.ready"
-    code = SCRIPT.format(tests=os.path.dirname(__file__), ready=str(ready) if kill else "/dev/null",
+    return SCRIPT.format(tests=os.path.dirname(__file__), kill=kill, ready=str(tmp_path / f"{name}.ready"),
                          epochs=EPOCHS, backup=str(tmp_path / name), out=str(tmp_path / f"{name}.npy"))
-    if not kill:
-        code = code.replace("time.sleep(60)", "pass")
-    return code, ready
 
 
 def test_a_process_killed_with_sigkill_resumes_from_its_backup(tmp_path):
-    code, _ = _script(tmp_path, "straight", kill=False)
-    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
-    code, ready = _script(tmp_path, "killed", kill=True)
-    process = subprocess.Popen([sys.executable, "-c", code])
-    deadline = time.monotonic() + 60
-    while not ready.exists():
-        assert process.poll() is None and time.monotonic() < deadline, "the training process did not get far"
-        time.sleep(0.05)
-    os.kill(process.pid, signal.SIGKILL)
-    process.wait(timeout=30)
-    assert process.returncode == -signal.SIGKILL and (tmp_path / "killed" / FILE).exists()
-    resume = code.replace("time.sleep(60)", "pass")  # a fresh process, same script
-    subprocess.run([sys.executable, "-c", resume], check=True, timeout=120)
+    subprocess.run([sys.executable, "-c", _script(tmp_path, "straight", kill=False)], check=True, timeout=60)
+    process = subprocess.Popen([sys.executable, "-c", _script(tmp_path, "killed", kill=True)])
+    ready, deadline = tmp_path / "killed.ready", time.monotonic() + 30
+    try:
+        while not ready.exists():
+            assert process.poll() is None and time.monotonic() < deadline, "the training process stalled"
+            time.sleep(0.05)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == -signal.SIGKILL
+    assert glassnet.load(tmp_path / "killed" / FILE)["next_epoch"] == 2
+
+    # A fresh process runs the same script: it finds the backup and trains epochs 3 and 4 only.
+    subprocess.run([sys.executable, "-c", _script(tmp_path, "killed", kill=False)], check=True, timeout=60)
     np.testing.assert_array_equal(np.load(tmp_path / "killed.npy"), np.load(tmp_path / "straight.npy"))
+    assert not (tmp_path / "killed").exists()

@@ -13,6 +13,7 @@ import numpy as np
 from ..autograd import no_grad
 from ..tensor import Tensor
 from . import batches
+from .backup import backups_last
 from .callback_list import CallbackList
 from .interrupt import CtrlC
 from .progress import resolve_verbose
@@ -57,7 +58,9 @@ def fit(model, x=None, y=None, batch_size=32, epochs=1, verbose="auto", callback
     val_loader = None if val is None else batches.loader(val, batch_size, False, "fit")
     verbose = resolve_verbose(verbose, "fit")
 
-    cbs = CallbackList(callbacks, model, {"epochs": epochs, "steps": len(train_loader), "verbose": verbose},
+    # A BackupAndRestore runs after the other callbacks, to save the epoch as they leave it (backup.py).
+    cbs = CallbackList(backups_last(callbacks), model,
+                       {"epochs": epochs, "steps": len(train_loader), "verbose": verbose},
                        add_history=True, add_progbar=bool(verbose), add_nan_check=True)
     history = model.history = cbs.history
     model.stop_training = False
@@ -66,19 +69,23 @@ def fit(model, x=None, y=None, batch_size=32, epochs=1, verbose="auto", callback
     with CtrlC() as ctrl_c:
         try:
             cbs.on_train_begin()
-            # A callback that restored a run (BackupAndRestore) says where it goes on.
-            initial_epoch = model.__dict__.pop("_initial_epoch", initial_epoch)
+            # A callback that restored a run (BackupAndRestore) says where it goes on: an epoch, and how
+            # many of its batches were trained on before the backup.
+            initial_epoch, done = model.__dict__.pop("_resume_at", (initial_epoch, 0))
             for epoch in range(initial_epoch, epochs):
                 trainer.reset_metrics()
                 model.train()
                 cbs.on_epoch_begin(epoch)
                 step_logs = None
                 for batch, data_batch in enumerate(train_loader):
+                    if batch < done:  # the same shuffled order as before the backup, so the same batches
+                        continue
                     cbs.on_train_batch_begin(batch)
                     step_logs = model.train_step(data_batch)
                     cbs.on_train_batch_end(batch, step_logs)
                     if model.stop_training or ctrl_c.requested:
                         break
+                done = 0
                 if ctrl_c.requested:
                     raise KeyboardInterrupt
                 if step_logs is None:
