@@ -70,3 +70,11 @@ def same_predictions(ours, theirs, x, atol=1e-5):
     """A glassnet.keras model and a real Keras one predict the same on ``x``."""
     want = np.asarray(theirs.predict(x, verbose=0))
     np.testing.assert_allclose(ours.predict(x), want, rtol=1e-5, atol=atol)
+
+
+def toy_classes(n=64, features=6, classes=3, seed=0):
+    """Small float32 inputs and int64 labels that two features decide: data a classifier can learn."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, features)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.int64) + (x[:, 1] > 1).astype(np.int64)
+    return x, y % classes

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 from conftest import needs
+from conftest import toy_classes as _data
 
 import glassnet
 from glassnet import keras
@@ -19,13 +20,6 @@ from glassnet.keras.preprocessing.text import Tokenizer
 from glassnet.keras.utils import normalize, to_categorical
 
 pytestmark = pytest.mark.usefixtures("fresh_keras_names")
-
-
-def _data(n=64, features=6, classes=3, seed=0):
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=(n, features)).astype(np.float32)
-    y = (x[:, 0] > 0).astype(np.int64) + (x[:, 1] > 1).astype(np.int64)
-    return x, y % classes
 
 
 # ------------------------------------------------------------------ layers

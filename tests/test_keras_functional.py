@@ -3,19 +3,13 @@ several inputs and outputs, and fit on them."""
 
 import numpy as np
 import pytest
+from conftest import toy_classes as _data
 
 import glassnet
 from glassnet import keras
 from glassnet.keras import layers, optimizers
 
 pytestmark = pytest.mark.usefixtures("fresh_keras_names")
-
-
-def _data(n=64, features=6, classes=3, seed=0):
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=(n, features)).astype(np.float32)
-    y = (x[:, 0] > 0).astype(np.int64) + (x[:, 1] > 1).astype(np.int64)
-    return x, y % classes
 
 
 def test_the_functional_api_builds_a_graph_of_layers_and_trains_it():
