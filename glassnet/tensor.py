@@ -42,6 +42,15 @@ class Tensor:
 
     # ----------------------------------------------------------- attributes
     @property
+    def array(self):
+        """The NumPy array this tensor holds (shared, never copied), as Chainer's ``Variable.array``."""
+        return self.data
+
+    @array.setter
+    def array(self, value):
+        self.data = value
+
+    @property
     def shape(self):
         return self.data.shape
 
