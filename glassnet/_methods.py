@@ -19,8 +19,8 @@ from .tensor import Tensor
 
 def _compare(op):
     def method(self, other):
-        other = other.data if isinstance(other, Tensor) else other
-        return Tensor._make(np.asarray(op(self.data, other)), None, 0)
+        other = other.array if isinstance(other, Tensor) else other
+        return Tensor._make(np.asarray(op(self.array, other)), None, 0)
 
     return method
 
@@ -39,8 +39,8 @@ def _inplace(fn, name):
                     "wrap parameter updates in `with glassnet.no_grad():`"
                 )
             return fn(self, other_t)  # inside a graph: rebind, keep history
-        result = fn(self.detach(), other_t.detach()).data
-        self.data[...] = result
+        result = fn(self.detach(), other_t.detach()).array
+        self.array[...] = result
         return self
 
     return method
@@ -63,7 +63,7 @@ def _inplace_named(fn, name):
             )
         if alpha is not None:
             other_t = M.mul(other_t.detach(), alpha)
-        self.data[...] = fn(self.detach(), other_t.detach()).data
+        self.array[...] = fn(self.detach(), other_t.detach()).array
         return self
 
     return method
@@ -75,7 +75,7 @@ def _setitem(self, index, value):
             "in-place assignment into a tensor that requires grad; "
             "do it under `with glassnet.no_grad():` or on a detached tensor"
         )
-    self.data[S._unwrap_index(index)] = value.data if isinstance(value, Tensor) else value
+    self.array[S._unwrap_index(index)] = value.array if isinstance(value, Tensor) else value
 
 
 def _view(self, *shape):
@@ -118,8 +118,8 @@ METHODS = {
     "sum": R.sum, "mean": R.mean, "max": R.max, "min": R.min, "amax": R.amax,
     "amin": R.amin, "var": R.var, "std": R.std, "logsumexp": R.logsumexp,
     "argmax": R.argmax, "argmin": R.argmin,
-    "any": lambda self, dim=None: Tensor._make(np.asarray(self.data.any(axis=dim)), None, 0),
-    "all": lambda self, dim=None: Tensor._make(np.asarray(self.data.all(axis=dim)), None, 0),
+    "any": lambda self, dim=None: Tensor._make(np.asarray(self.array.any(axis=dim)), None, 0),
+    "all": lambda self, dim=None: Tensor._make(np.asarray(self.array.all(axis=dim)), None, 0),
     # shape
     "reshape": S.reshape, "view": _view, "view_as": lambda self, other: S.reshape(self, other.shape),
     "permute": S.permute, "transpose": S.transpose,
@@ -130,7 +130,7 @@ METHODS = {
     "to": to, "float": lambda self: to(self, np.float32), "double": lambda self: to(self, np.float64),
     "long": lambda self: to(self, np.int64), "int": lambda self: to(self, np.int32),
     "bool": lambda self: to(self, np.bool_), "type_as": lambda self, other: to(self, other.dtype),
-    "clone": lambda self: self * 1 if self.requires_grad else Tensor._make(self.data.copy(), None, 0),
+    "clone": lambda self: self * 1 if self.requires_grad else Tensor._make(self.array.copy(), None, 0),
     "cpu": lambda self: self,
 }
 

@@ -45,9 +45,9 @@ def _size(size):
 def tensor(data, dtype=None, requires_grad=False):
     """A new tensor holding a copy of ``data`` (floats become float32)."""
     if isinstance(data, Tensor):
-        data = data.data
+        data = data.array
     elif isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in data):
-        data = [d.data if isinstance(d, Tensor) else d for d in data]
+        data = [d.array if isinstance(d, Tensor) else d for d in data]
     array = backend.as_array(data, dtype)
     if array is data or (isinstance(data, np.ndarray) and np.shares_memory(array, data)):
         array = array.copy()

@@ -10,14 +10,14 @@ from . import backend
 
 
 class Tensor:
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_index", "__weakref__")
+    __slots__ = ("array", "grad", "requires_grad", "grad_fn", "_index", "__weakref__")
     # Let NumPy defer to our reflected operators (ndarray + Tensor -> Tensor).
     __array_priority__ = 1000
 
     def __init__(self, data, dtype=None, requires_grad=False):
         if isinstance(data, Tensor):
-            data = data.data
-        self.data = backend.as_array(data, dtype)
+            data = data.array
+        self.array = backend.as_array(data, dtype)
         self.grad = None
         self.grad_fn = None
         self._index = 0
@@ -33,7 +33,7 @@ class Tensor:
             # 0-d arithmetic; a scalar is immutable and would break zero_() & co.
             data = np.asarray(data)
         t = object.__new__(Tensor)
-        t.data = data
+        t.array = data
         t.grad = None
         t.grad_fn = grad_fn
         t._index = index
@@ -42,43 +42,47 @@ class Tensor:
 
     # ----------------------------------------------------------- attributes
     @property
-    def array(self):
-        """The NumPy array this tensor holds (shared, never copied), as Chainer's ``Variable.array``."""
-        return self.data
+    def data(self):
+        """This tensor's values as a new tensor outside the graph, sharing storage (PyTorch's ``.data``).
 
-    @array.setter
-    def array(self, value):
-        self.data = value
+        Edits through it (``w.data[:] += 1``, ``w.data.normal_(0, 0.01)``) change ``w`` and are
+        not recorded; ``w.data = t`` swaps the storage. ``.array`` is the NumPy array itself.
+        """
+        return Tensor._make(self.array, None, 0)
+
+    @data.setter
+    def data(self, value):
+        self.array = value.array if isinstance(value, Tensor) else np.asarray(value)
 
     @property
     def shape(self):
-        return self.data.shape
+        return self.array.shape
 
     @property
     def ndim(self):
-        return self.data.ndim
+        return self.array.ndim
 
     @property
     def dtype(self):
-        return self.data.dtype
+        return self.array.dtype
 
     @property
     def is_leaf(self):
         return self.grad_fn is None
 
     def size(self, dim=None):
-        return self.data.shape if dim is None else self.data.shape[dim]
+        return self.array.shape if dim is None else self.array.shape[dim]
 
     def numel(self):
-        return self.data.size
+        return self.array.size
 
     def dim(self):
-        return self.data.ndim
+        return self.array.ndim
 
     def __len__(self):
-        if self.data.ndim == 0:
+        if self.array.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self.array.shape[0]
 
     def numpy(self):
         """The underlying array (shared, not copied), like ``torch.Tensor.numpy``."""
@@ -87,21 +91,21 @@ class Tensor:
                 "Can't call numpy() on a tensor that requires grad. "
                 "Use tensor.detach().numpy() instead."
             )
-        return self.data
+        return self.array
 
     def item(self):
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise ValueError(
                 f"item(): only a one-element tensor converts to a Python number, "
                 f"this one has shape {self.shape}"
             )
-        return self.data.item()
+        return self.array.item()
 
     def tolist(self):
-        return self.data.tolist()
+        return self.array.tolist()
 
     def __array__(self, dtype=None, copy=None):
-        return self.data if dtype is None else self.data.astype(dtype)
+        return self.array if dtype is None else self.array.astype(dtype)
 
     def __float__(self):
         return float(self.item())
@@ -110,18 +114,18 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self):
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise RuntimeError(
-                f"The truth value of a tensor with {self.data.size} elements is "
+                f"The truth value of a tensor with {self.array.size} elements is "
                 "ambiguous; use .any() or .all()"
             )
-        return bool(self.data)
+        return bool(self.array)
 
     __hash__ = object.__hash__
 
     # ------------------------------------------------------------ autograd
     def requires_grad_(self, requires_grad=True):
-        if requires_grad and self.data.dtype.kind != "f":
+        if requires_grad and self.array.dtype.kind != "f":
             raise RuntimeError(
                 f"Only floating-point tensors can require gradients, got dtype {self.dtype}"
             )
@@ -134,7 +138,7 @@ class Tensor:
 
     def detach(self):
         """The same data, cut off from the graph."""
-        return Tensor._make(self.data, None, 0)
+        return Tensor._make(self.array, None, 0)
 
     def retain_grad(self):
         """Keep ``.grad`` for this non-leaf tensor after backward."""
@@ -152,13 +156,13 @@ class Tensor:
                 "did you compute it under no_grad(), or forget requires_grad=True?"
             )
         if gradient is None:
-            if self.data.size != 1:
+            if self.array.size != 1:
                 raise RuntimeError(
                     f"backward(): grad can be implicitly created only for scalar "
                     f"outputs, but this tensor has shape {self.shape}; pass "
                     f"gradient= with that shape"
                 )
-            gradient = Tensor._make(np.ones_like(self.data), None, 0)
+            gradient = Tensor._make(np.ones_like(self.array), None, 0)
         else:
             gradient = gradient if isinstance(gradient, Tensor) else Tensor(gradient)
             if gradient.shape != self.shape:
@@ -172,27 +176,27 @@ class Tensor:
 
     # ------------------------------------------------------------ in place
     def zero_(self):
-        self.data[...] = 0
+        self.array[...] = 0
         return self
 
     def fill_(self, value):
-        self.data[...] = value
+        self.array[...] = value
         return self
 
     def copy_(self, other):
-        self.data[...] = other.data if isinstance(other, Tensor) else other
+        self.array[...] = other.array if isinstance(other, Tensor) else other
         return self
 
     # -------------------------------------------------------------- display
     def __repr__(self):
         body = np.array2string(
-            self.data, separator=", ", prefix="tensor(", formatter=_float_formatter(self.data)
+            self.array, separator=", ", prefix="tensor(", formatter=_float_formatter(self.array)
         )
         extras = []
-        if self.data.size == 0 and self.data.ndim != 1:
+        if self.array.size == 0 and self.array.ndim != 1:
             extras.append(f"size={self.shape}")
-        if self.data.dtype not in (backend.get_default_dtype(), backend.int64, backend.bool_):
-            extras.append(f"dtype=glassnet.{self.data.dtype}")
+        if self.array.dtype not in (backend.get_default_dtype(), backend.int64, backend.bool_):
+            extras.append(f"dtype=glassnet.{self.array.dtype}")
         if self.grad_fn is not None:
             extras.append(f"grad_fn={self.grad_fn!r}")
         elif self.requires_grad:

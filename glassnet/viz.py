@@ -72,7 +72,7 @@ def _saved(fn, skip):
     """What an op kept for backward: its array attributes other than its inputs."""
     found = []
     for key, value in vars(fn).items():
-        data = value.data if isinstance(value, Tensor) else value
+        data = value.array if isinstance(value, Tensor) else value
         if isinstance(data, np.ndarray) and data.ndim and id(value) not in skip:
             found.append(f"{key} {_shape(data)}")
     return found
@@ -89,7 +89,7 @@ def draw_graph(output, params=None, show_saved=True):
     lines = ["digraph autograd {", '  graph [rankdir=BT, fontname="Helvetica"];',
              '  node [fontname="Helvetica", fontsize=11];']
     seen, stack = set(), [(output.grad_fn, output)]
-    lines.append(f'  out [label={_quote("output " + _shape(output.data))}, shape=note];')
+    lines.append(f'  out [label={_quote("output " + _shape(output.array))}, shape=note];')
     lines.append(f"  fn{id(output.grad_fn)} -> out;")
     while stack:
         fn, made = stack.pop()
@@ -97,7 +97,7 @@ def draw_graph(output, params=None, show_saved=True):
             continue
         seen.add(id(fn))
         inputs = list(getattr(fn, "inputs", None) or ())
-        label = [fn.name.lstrip("_"), _shape(made.data)]
+        label = [fn.name.lstrip("_"), _shape(made.array)]
         if show_saved:
             label += ["saved: " + s for s in _saved(fn, {id(t) for t in inputs})]
         if getattr(fn, "freed", False):
@@ -118,7 +118,7 @@ def draw_graph(output, params=None, show_saved=True):
 def _leaf(lines, tensor, names):
     title = names.get(id(tensor), "parameter" if tensor.requires_grad else "data")
     color = "#cfe2ff" if tensor.requires_grad else "#ffffff"
-    label = f"{title}\n{_shape(tensor.data)}" + ("\nrequires grad" if tensor.requires_grad else "")
+    label = f"{title}\n{_shape(tensor.array)}" + ("\nrequires grad" if tensor.requires_grad else "")
     lines.append(f"  t{id(tensor)} [label={_quote(label)}, shape=oval, style=filled, fillcolor=\"{color}\"];")
 
 
@@ -143,7 +143,7 @@ def draw_model(model, input_shape, dtype=None, show_shapes=True, show_params=Tru
     from .training.summary import _display_shape, trace
 
     if dtype is None:  # zeros of the model's own float dtype (a .double() model takes float64)
-        floats = [p.data.dtype for p in model.parameters() if p.data.dtype.kind == "f"]
+        floats = [p.array.dtype for p in model.parameters() if p.array.dtype.kind == "f"]
         dtype = floats[0] if floats else None
     rows = trace(model, tuple(input_shape), dtype=dtype)
     lines = ["digraph model {", '  graph [rankdir=TB, fontname="Helvetica"];',

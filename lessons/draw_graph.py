@@ -51,17 +51,17 @@ def run(out="graphs", seed=0):
 
     loss.backward()
     w = model[0].weight
-    numeric = np.zeros_like(w.data)
+    numeric = np.zeros_like(w.array)
     for index in np.ndindex(w.shape):  # central differences, one weight at a time
-        saved = w.data[index]
+        saved = w.array[index]
         values = []
         for step in (1e-6, -1e-6):
-            w.data[index] = saved + step
+            w.array[index] = saved + step
             with glassnet.no_grad():
                 values.append(F.cross_entropy(model(x), y).item())
-        w.data[index] = saved
+        w.array[index] = saved
         numeric[index] = (values[0] - values[1]) / 2e-6
-    error = float(np.abs(numeric - w.grad.data).max())
+    error = float(np.abs(numeric - w.grad.array).max())
     print(f"0.weight: backward's gradient and finite differences differ by at most {error:.1e}")
     return {"loss": loss.item(), "operations": graph.source.count("shape=box"), "grad_error": error,
             "files": [str(p) for p in written]}

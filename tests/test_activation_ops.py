@@ -107,11 +107,11 @@ def test_gelu_extremes_are_accurate_and_match_torch(approximate):
     x = np.array([-1e4, -40.0, -12.0, -5.0, -1e-8, 0.0, 1e-8, 5.0, 12.0, 40.0, 1e4])
     for dtype, rtol in ((np.float32, 1e-6), (np.float64, 1e-13)):
         inputs = x.astype(dtype)
-        gy = A.gelu(glassnet.tensor(inputs, dtype=dtype), approximate).data
+        gy = A.gelu(glassnet.tensor(inputs, dtype=dtype), approximate).array
         assert gy.dtype == dtype and np.all(np.isfinite(gy))
         np.testing.assert_allclose(gy, _gelu_reference(inputs, approximate), rtol=rtol, atol=1e-35)
     ty = TF.gelu(torch.tensor(x), approximate=approximate).numpy()
-    np.testing.assert_allclose(A.gelu(glassnet.tensor(x, dtype=np.float64), approximate).data, ty,
+    np.testing.assert_allclose(A.gelu(glassnet.tensor(x, dtype=np.float64), approximate).array, ty,
                                rtol=1e-9, atol=1e-15)
 
 
@@ -126,17 +126,17 @@ def test_softmax_is_stable_for_large_inputs(fn, tfn):
     x = np.array([[1000.0, 1001.0, 1002.0], [-1000.0, 0.0, 1000.0], [-1e30, -1e30, -1e30]], np.float32)
     gx, tx = glassnet.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     gy, ty = fn(gx, 1), tfn(tx, 1)
-    assert np.all(np.isfinite(gy.data))
-    np.testing.assert_allclose(gy.data, ty.detach().numpy(), rtol=1e-6, atol=1e-6)
+    assert np.all(np.isfinite(gy.array))
+    np.testing.assert_allclose(gy.array, ty.detach().numpy(), rtol=1e-6, atol=1e-6)
     gy.sum().backward()
     ty.sum().backward()
-    np.testing.assert_allclose(gx.grad.data, tx.grad.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(gx.grad.array, tx.grad.numpy(), rtol=1e-5, atol=1e-6)
 
 
 def test_softmax_rows_sum_to_one_and_default_dim_is_last():
     y = A.softmax(glassnet.randn(4, 6) * 10)
-    np.testing.assert_allclose(y.data.sum(axis=-1), np.ones(4), rtol=1e-6)
-    log_p = A.log_softmax(glassnet.randn(2, 3, 5), dim=1).data
+    np.testing.assert_allclose(y.array.sum(axis=-1), np.ones(4), rtol=1e-6)
+    log_p = A.log_softmax(glassnet.randn(2, 3, 5), dim=1).array
     np.testing.assert_allclose(np.exp(log_p).sum(1), 1, rtol=1e-6)
 
 
@@ -150,7 +150,7 @@ def test_softmax_errors_are_clear():
 # ----------------------------------------------------------------- dropout
 def test_dropout_statistics_and_scaling():
     x = glassnet.ones(1000, 1000)
-    y = D.dropout(x, 0.3).data
+    y = D.dropout(x, 0.3).array
     kept = y != 0
     assert abs(1 - kept.mean() - 0.3) < 0.003
     np.testing.assert_allclose(y[kept], 1 / 0.7, rtol=1e-6)
@@ -161,18 +161,18 @@ def test_dropout_backward_uses_the_same_mask():
     x = glassnet.randn(50, 40, requires_grad=True)
     y = D.dropout(x, 0.5)
     y.sum().backward()
-    mask = y.data / x.data
-    np.testing.assert_allclose(x.grad.data, mask, rtol=1e-5)
+    mask = y.array / x.array
+    np.testing.assert_allclose(x.grad.array, mask, rtol=1e-5)
     assert set(np.unique(np.round(mask, 5))) == {0.0, 2.0}
 
 
 def test_dropout_is_reproducible_with_manual_seed():
     x = glassnet.ones(20, 20)
     glassnet.manual_seed(123)
-    a = D.dropout(x, 0.5).data
+    a = D.dropout(x, 0.5).array
     glassnet.manual_seed(123)
-    b = D.dropout(x, 0.5).data
-    c = D.dropout(x, 0.5).data
+    b = D.dropout(x, 0.5).array
+    c = D.dropout(x, 0.5).array
     np.testing.assert_array_equal(a, b)
     assert not np.array_equal(b, c)
 
@@ -182,9 +182,9 @@ def test_dropout_edge_cases():
     assert D.dropout(x, 0.0) is x
     assert D.dropout(x, 0.7, training=False) is x
     y = D.dropout(x, 1.0)
-    assert np.all(y.data == 0) and np.all(np.isfinite(y.data))
+    assert np.all(y.array == 0) and np.all(np.isfinite(y.array))
     y.sum().backward()
-    assert np.all(x.grad.data == 0)
+    assert np.all(x.grad.array == 0)
     for bad in (-0.1, 1.5):
         with pytest.raises(ValueError, match=f"must be in \\[0, 1\\], got {bad}"):
             D.dropout(x, bad)

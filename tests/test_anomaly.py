@@ -26,7 +26,7 @@ def test_the_op_whose_backward_made_inf_is_named_with_its_line():
 def test_without_it_the_inf_reaches_the_gradient_silently():
     x = glassnet.tensor(np.array([0.0, 1.0, 4.0]), requires_grad=True)
     _loss(x).backward()
-    assert np.isinf(x.grad.data[0]) and np.isfinite(x.grad.data[1:]).all()
+    assert np.isinf(x.grad.array[0]) and np.isfinite(x.grad.array[1:]).all()
 
 
 def test_nan_is_caught_and_the_mode_is_restored():
@@ -42,4 +42,4 @@ def test_nan_is_caught_and_the_mode_is_restored():
     with detect_anomaly():
         ok = (x * x).sum()
         ok.backward()  # finite gradients pass
-    np.testing.assert_array_equal(x.grad.data, [-2.0, 4.0])
+    np.testing.assert_array_equal(x.grad.array, [-2.0, 4.0])

@@ -39,7 +39,7 @@ def test_diamond_of_intermediates():
     a = x * 3
     b, c = a * a, a.exp()
     (b + c).sum().backward()
-    np.testing.assert_allclose(x.grad.numpy(), 3 * (2 * 3 * x.data + np.exp(3 * x.data)), rtol=1e-6)
+    np.testing.assert_allclose(x.grad.numpy(), 3 * (2 * 3 * x.array + np.exp(3 * x.array)), rtol=1e-6)
 
 
 def test_leaf_grad_accumulates_across_backward_calls():
@@ -59,7 +59,7 @@ def test_leaf_grads_never_share_memory():
     np.testing.assert_array_equal(b.grad.numpy(), [1, 1])
     c, d = leaf([1.0, 2.0]), leaf(5.0)
     (c - d).backward(gn.ones(2))
-    c.grad.data[0] = 100
+    c.grad.array[0] = 100
     assert d.grad.item() == -2
     e, upstream = leaf([[1.0, 2.0]]), gn.tensor([7.0, 8.0])
     e.reshape(2).backward(upstream)  # e.grad would be a reshaped view of upstream
@@ -175,7 +175,7 @@ def test_detach_cuts_the_graph_and_shares_data():
     e = x.detach()
     with gn.no_grad():
         e[0] = 10
-    assert x.data[0] == 10
+    assert x.array[0] == 10
 
 
 def test_retain_grad_on_intermediate():
@@ -246,7 +246,7 @@ def test_grad_of_intermediate_and_multiple_outputs():
     (gh,) = grad(y, h, retain_graph=True)
     np.testing.assert_array_equal(gh.numpy(), [3, 3])
     (gx,) = grad([y, h.sum()], x)
-    np.testing.assert_array_equal(gx.numpy(), 6 * x.data + 2 * x.data)
+    np.testing.assert_array_equal(gx.numpy(), 6 * x.array + 2 * x.array)
 
 
 def _f2(L, a, b):
@@ -321,7 +321,7 @@ def test_gradgradcheck_catches_a_wrong_second_derivative():
             return np.tanh(x)
 
         def backward(self, g):
-            y = gn.tensor(np.tanh(self.inputs[0].data))
+            y = gn.tensor(np.tanh(self.inputs[0].array))
             return g * (1 - y * y)
 
     x = gn.tensor([0.3, -0.8], dtype=gn.float64, requires_grad=True)
@@ -335,11 +335,11 @@ def test_gradgradcheck_catches_a_wrong_second_derivative():
 def test_inplace_update_under_no_grad():
     w = leaf([1.0, 2.0])
     (w * w).sum().backward()
-    data = w.data
+    data = w.array
     with gn.no_grad():
         w -= 0.1 * w.grad
         w *= 2
-    assert w.data is data and w.is_leaf and w.requires_grad
+    assert w.array is data and w.is_leaf and w.requires_grad
     np.testing.assert_allclose(w.detach().numpy(), [1.6, 3.2], rtol=1e-6)
 
 

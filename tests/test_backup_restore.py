@@ -181,7 +181,7 @@ def test_a_pytorch_style_module_resumes_with_its_scheduler(tmp_path, float64):
         run(BackupAndRestore(tmp_path), Crash(epoch=1, batch=5))
     second, again = run(BackupAndRestore(tmp_path))
     for (name, a), b in zip(second.state_dict().items(), straight.state_dict().values()):
-        np.testing.assert_array_equal(a.data, b.data, err_msg=name)
+        np.testing.assert_array_equal(a.array, b.array, err_msg=name)
     _same_history(again, history)
 
 

@@ -41,9 +41,9 @@ def test_clip_grad_norm_matches_torch(norm_type, max_norm):
         if q.grad is None:
             assert p.grad is None
         else:
-            np.testing.assert_allclose(p.grad.data, q.grad.numpy(), rtol=1e-6, atol=1e-7)
+            np.testing.assert_allclose(p.grad.array, q.grad.numpy(), rtol=1e-6, atol=1e-7)
     if max_norm < total_t.item():
-        clipped = np.sqrt(sum(float((p.grad.data.astype(np.float64) ** 2).sum()) for p in ours[:-1]))
+        clipped = np.sqrt(sum(float((p.grad.array.astype(np.float64) ** 2).sum()) for p in ours[:-1]))
         if norm_type == 2.0:
             assert clipped == pytest.approx(max_norm, rel=1e-5)
 
@@ -52,7 +52,7 @@ def test_clip_grad_norm_of_one_tensor_and_of_nothing():
     (p,), (q,) = _params([np.array([3.0, -4.0], np.float32)], with_none=False)
     want = torch.nn.utils.clip_grad_norm_(q, 1.0).item()
     assert utils.clip_grad_norm_(p, 1.0).item() == pytest.approx(want)
-    np.testing.assert_allclose(p.grad.data, q.grad.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(p.grad.array, q.grad.numpy(), rtol=1e-6)
     empty = utils.clip_grad_norm_([glassnet.zeros(2, requires_grad=True)], 1.0)
     assert empty.item() == 0.0
 
@@ -69,7 +69,7 @@ def test_nonfinite_norm_raises_when_asked_and_spreads_like_torch():
     total_t = torch.nn.utils.clip_grad_norm_(theirs, 1.0)
     assert math.isinf(total_g.item()) and math.isinf(total_t.item())
     for p, q in zip(ours[:-1], theirs[:-1]):
-        np.testing.assert_array_equal(p.grad.data, q.grad.numpy())
+        np.testing.assert_array_equal(p.grad.array, q.grad.numpy())
 
 
 @pytest.mark.parametrize("clip_value", [0.3, 2])
@@ -78,8 +78,8 @@ def test_clip_grad_value_matches_torch(clip_value):
     assert utils.clip_grad_value_(ours, clip_value) is None
     torch.nn.utils.clip_grad_value_(theirs, clip_value)
     for p, q in zip(ours[:-1], theirs[:-1]):
-        np.testing.assert_array_equal(p.grad.data, q.grad.numpy())
-        assert np.abs(p.grad.data).max() <= clip_value
+        np.testing.assert_array_equal(p.grad.array, q.grad.numpy())
+        assert np.abs(p.grad.array).max() <= clip_value
     assert ours[-1].grad is None
 
 
@@ -91,7 +91,7 @@ def test_get_total_norm_and_clip_grads_with_norm_match_torch():
     utils.clip_grads_with_norm_(ours, 1.0, total_g)
     torch.nn.utils.clip_grads_with_norm_(theirs, 1.0, total_t)
     for p, q in zip(ours, theirs):
-        np.testing.assert_allclose(p.grad.data, q.grad.numpy(), rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(p.grad.array, q.grad.numpy(), rtol=1e-6, atol=1e-7)
 
 
 def test_clipping_inside_a_training_step():

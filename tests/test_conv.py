@@ -155,12 +155,12 @@ def test_default_thresholds_on_lenet_and_vgg_shapes():
         ours = [gn.tensor(a, requires_grad=True) for a in (x, w)]
         theirs = [torch.tensor(a, requires_grad=True) for a in (x, w)]
         y, ty = gn.nn.functional.conv2d(*ours, padding=pad), torch.nn.functional.conv2d(*theirs, padding=pad)
-        np.testing.assert_allclose(y.data, ty.detach().numpy(), rtol=1e-4, atol=1e-4)
+        np.testing.assert_allclose(y.array, ty.detach().numpy(), rtol=1e-4, atol=1e-4)
         up = rng.standard_normal(y.shape).astype(np.float32)
         y.backward(gn.tensor(up))
         ty.backward(torch.tensor(up))
         for a, t in zip(ours, theirs):
-            np.testing.assert_allclose(a.grad.data, t.grad.numpy(), rtol=1e-4, atol=2e-3)
+            np.testing.assert_allclose(a.grad.array, t.grad.numpy(), rtol=1e-4, atol=2e-3)
 
 
 def test_weight_gradient_whatever_the_layout_of_the_output_gradient():
@@ -252,19 +252,19 @@ def test_conv_layer_matches_torch_layer(kind, args, kw):
     x = np.random.default_rng(0).standard_normal((3, args[0]) + spatial).astype(np.float32)
     gx, tx = gn.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     y, ty = ours(gx), theirs(tx)
-    np.testing.assert_allclose(y.data, ty.detach().numpy(), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(y.array, ty.detach().numpy(), rtol=1e-4, atol=1e-5)
     (y * y).sum().backward()
     (ty * ty).sum().backward()
-    np.testing.assert_allclose(gx.grad.data, tx.grad.numpy(), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(gx.grad.array, tx.grad.numpy(), rtol=1e-4, atol=1e-4)
     for name, param in theirs.named_parameters():
-        np.testing.assert_allclose(getattr(ours, name).grad.data, param.grad.numpy(), rtol=1e-4, atol=1e-4,
+        np.testing.assert_allclose(getattr(ours, name).grad.array, param.grad.numpy(), rtol=1e-4, atol=1e-4,
                                    err_msg=name)
 
 
 def test_conv_default_init_follows_pytorch():
     layer = nn.Conv2d(16, 32, 5, groups=2)
     bound = 1 / math.sqrt(8 * 25)  # fan_in = in_channels / groups * kernel area
-    w, b = layer.weight.data, layer.bias.data
+    w, b = layer.weight.array, layer.bias.array
     assert w.dtype == np.float32 and w.shape == (32, 8, 5, 5)
     assert 0.98 * bound < np.abs(w).max() <= bound
     assert abs(w.std() - bound / math.sqrt(3)) < 0.03 * bound
@@ -282,7 +282,7 @@ def test_lazy_conv2d_infers_in_channels():
     assert type(model[0]) is nn.Conv2d and model[0].in_channels == 5 and model[2].in_channels == 4
     assert model[2].weight.shape == (6, 2, 2, 3)
     assert repr(model[0]) == repr(tnn.Conv2d(5, 4, 3, padding=1))
-    assert np.abs(model[0].weight.data).max() <= 1 / math.sqrt(5 * 9)
+    assert np.abs(model[0].weight.array).max() <= 1 / math.sqrt(5 * 9)
     assert [n for n, _ in model.named_parameters()] == ["0.weight", "0.bias", "2.weight", "2.bias"]
     unbatched = nn.LazyConv2d(2, 3, bias=False)
     assert unbatched(gn.randn(3, 5, 5, dtype=gn.float64)).shape == (2, 3, 3)
@@ -294,7 +294,7 @@ def test_lazy_conv2d_materialises_from_a_state_dict():
     fresh = nn.Sequential(nn.LazyConv2d(4, 3), nn.ReLU(), nn.LazyConv2d(8, 3, groups=2))
     fresh.load_state_dict(source.state_dict())
     x = gn.randn(2, 3, 8, 8)
-    np.testing.assert_array_equal(fresh(x).data, source(x).data)
+    np.testing.assert_array_equal(fresh(x).array, source(x).array)
     assert fresh[2].in_channels == 4
 
 

@@ -83,10 +83,10 @@ def test_layer_matches_torch_and_moves_its_weights_across():
     x = np.random.default_rng(1).standard_normal((2, 4, 5, 5)).astype(np.float32)
     y, ty = ours(gn.tensor(x)), theirs(torch.tensor(x))
     assert tuple(y.shape) == (2, 6, 10, 10)
-    np.testing.assert_allclose(y.data, ty.detach().numpy(), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(y.array, ty.detach().numpy(), rtol=1e-5, atol=1e-5)
     bound = 1 / np.sqrt(3 * 3 * 3)  # fan_in = (out / groups) * kh * kw, as in PyTorch
     fresh = nn.ConvTranspose2d(4, 6, 3, groups=2)
-    assert np.abs(fresh.weight.data).max() <= bound and np.abs(fresh.bias.data).max() <= bound
+    assert np.abs(fresh.weight.array).max() <= bound and np.abs(fresh.bias.array).max() <= bound
 
 
 @pytest.mark.parametrize("call, error, message", [

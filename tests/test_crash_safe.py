@@ -30,7 +30,7 @@ while True:
 
 def _whole(state):
     step = state["step"]
-    return step >= 1 and (state["w"].data == step).all() and (state["b"].data == step).all()
+    return step >= 1 and (state["w"].array == step).all() and (state["b"].array == step).all()
 
 
 def test_sigkill_while_writing_never_leaves_a_checkpoint_that_loads_as_something_else(tmp_path):
@@ -88,7 +88,7 @@ def test_a_truncated_file_is_refused(saved):
 def test_a_state_dict_of_another_model_names_the_key_and_changes_nothing(saved):
     model, path = saved
     other = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
-    before = [p.data.copy() for p in other.parameters()]
+    before = [p.array.copy() for p in other.parameters()]
     with pytest.raises(RuntimeError, match=r"2\.weight.*\(3, 8\).*\(2, 8\)"):
         other.load_state_dict(glassnet.load(path))
     state = glassnet.load(path)
@@ -102,4 +102,4 @@ def test_a_state_dict_of_another_model_names_the_key_and_changes_nothing(saved):
     model.load_state_dict(state)
     assert model[0].weight.dtype == glassnet.float32
     for a, p in zip(before, other.parameters()):
-        np.testing.assert_array_equal(a, p.data)
+        np.testing.assert_array_equal(a, p.array)

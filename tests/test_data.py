@@ -60,7 +60,7 @@ def test_tensor_dataset_items_and_length():
     assert len(ds) == 10
     xi, yi = ds[3]
     assert isinstance(xi, glassnet.Tensor) and xi.dtype == np.float32 and yi.dtype == np.int64
-    np.testing.assert_array_equal(xi.data, x[3])
+    np.testing.assert_array_equal(xi.array, x[3])
     assert yi.item() == y[3]
     assert isinstance(ds.tensors[1], glassnet.Tensor)
 
@@ -86,16 +86,16 @@ def test_subset_and_concat():
     ds = TensorDataset(x, y)
     sub = Subset(ds, [7, 2, 5])
     assert len(sub) == 3
-    np.testing.assert_array_equal(sub[1][0].data, x[2])
+    np.testing.assert_array_equal(sub[1][0].array, x[2])
     both = ds + TensorDataset(x + 100, y)
     assert isinstance(both, ConcatDataset) and len(both) == 20
-    np.testing.assert_array_equal(both[12][0].data, x[2] + 100)
-    np.testing.assert_array_equal(both[-1][0].data, x[9] + 100)
+    np.testing.assert_array_equal(both[12][0].array, x[2] + 100)
+    np.testing.assert_array_equal(both[-1][0].array, x[9] + 100)
     with pytest.raises(IndexError):
         both[20]
     idx = np.array([15, 0, 19, 3, 10])
     bx, by = both.get_batch(idx)
-    np.testing.assert_array_equal(bx, np.stack([both[i][0].data for i in idx]))
+    np.testing.assert_array_equal(bx, np.stack([both[i][0].array for i in idx]))
     np.testing.assert_array_equal(by, [both[i][1].item() for i in idx])
 
 
@@ -134,8 +134,8 @@ def test_loader_in_order_with_short_last_batch():
     assert [b[0].shape[0] for b in batches] == [4, 4, 2]
     xb, yb = batches[1]
     assert xb.dtype == np.float32 and yb.dtype == np.int64
-    np.testing.assert_array_equal(xb.data, x[4:8])
-    np.testing.assert_array_equal(yb.data, y[4:8])
+    np.testing.assert_array_equal(xb.array, x[4:8])
+    np.testing.assert_array_equal(yb.array, y[4:8])
 
 
 def test_drop_last():
@@ -148,7 +148,7 @@ def test_drop_last():
 
 
 def _epoch_labels(loader):
-    return np.concatenate([yb.data for _, yb in loader])
+    return np.concatenate([yb.array for _, yb in loader])
 
 
 def test_shuffle_reproducible_with_manual_seed_and_seed():
@@ -176,7 +176,7 @@ def test_shuffle_reproducible_with_manual_seed_and_seed():
 def test_batched_path_never_calls_getitem():
     x, y = _xy(10)
     loader = DataLoader(ArraysOnly((x, y)), batch_size=3, shuffle=True)
-    got = [(xb.data, yb.data) for xb, yb in loader]
+    got = [(xb.array, yb.array) for xb, yb in loader]
     xs = np.concatenate([g[0] for g in got])
     ys = np.concatenate([g[1] for g in got])
     order = (xs[:, 0] // 3).astype(int)  # each row of x encodes its index
@@ -193,7 +193,7 @@ def test_dict_arrays_give_dict_batches():
     batch = next(iter(DataLoader(ArraysOnly({"image": x, "label": y}), batch_size=4)))
     assert set(batch) == {"image", "label"}
     assert batch["image"].dtype == np.float32 and batch["label"].dtype == np.int64
-    np.testing.assert_array_equal(batch["label"].data, y[:4])
+    np.testing.assert_array_equal(batch["label"].array, y[:4])
 
 
 def test_generic_dataset_dict_collation():
@@ -202,14 +202,14 @@ def test_generic_dataset_dict_collation():
     b = batches[1]
     assert b["x"].shape == (3, 2) and b["x"].dtype == np.float32
     assert b["y"].dtype == np.int64
-    np.testing.assert_array_equal(b["y"].data, [9, 16, 25])
+    np.testing.assert_array_equal(b["y"].array, [9, 16, 25])
     assert b["name"] == ["s3", "s4", "s5"]
 
 
 def test_default_collate_tuples_numbers_namedtuples():
     samples = [(glassnet.tensor([1.0, 2.0]), 1), (glassnet.tensor([3.0, 4.0]), 0)]
     xb, yb = default_collate(samples)
-    np.testing.assert_array_equal(xb.data, [[1, 2], [3, 4]])
+    np.testing.assert_array_equal(xb.array, [[1, 2], [3, 4]])
     assert yb.dtype == np.int64 and yb.tolist() == [1, 0]
     floats = default_collate([0.5, 1.5])
     assert floats.dtype == np.float32
@@ -230,7 +230,7 @@ def test_custom_collate_fn_gets_samples():
 
     batches = list(DataLoader(TensorDataset(x, y), batch_size=2, collate_fn=collate))
     assert seen == [2, 2, 1]
-    np.testing.assert_array_equal(batches[2][0].data, x[4:])
+    np.testing.assert_array_equal(batches[2][0].array, x[4:])
 
 
 def test_transform_is_batchwise_on_stored_dtype():
@@ -244,9 +244,9 @@ def test_transform_is_batchwise_on_stored_dtype():
 
     batches = list(DataLoader(TensorDataset(pixels, labels), batch_size=4, transform=scale))
     assert calls == [((4, 4), np.uint8), ((4, 4), np.uint8), ((2, 4), np.uint8)]
-    np.testing.assert_allclose(batches[0][0].data, pixels[:4] / 255.0, rtol=1e-6)
+    np.testing.assert_allclose(batches[0][0].array, pixels[:4] / 255.0, rtol=1e-6)
     assert batches[0][0].dtype == np.float32
-    np.testing.assert_array_equal(batches[0][1].data, labels[:4])
+    np.testing.assert_array_equal(batches[0][1].array, labels[:4])
 
 
 def test_bad_batch_size():

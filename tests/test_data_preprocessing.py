@@ -35,7 +35,7 @@ def test_train_test_split_shuffled():
     sk = model_selection.train_test_split(x, test_size=0.3, random_state=0)
     assert (len(x_tr), len(x_te)) == (len(sk[0]), len(sk[1]))
     assert isinstance(y_tr, glassnet.Tensor) and isinstance(x_tr, np.ndarray)
-    np.testing.assert_array_equal(x_tr, y_tr.data * 10)  # rows stay paired
+    np.testing.assert_array_equal(x_tr, y_tr.array * 10)  # rows stay paired
     np.testing.assert_array_equal(np.sort(np.concatenate([x_tr, x_te])), x)
     assert not np.array_equal(x_te, x[-len(x_te):])
     again = train_test_split(x, y, test_size=0.3, seed=4)
@@ -113,7 +113,7 @@ def test_scaler_dtypes_and_tensors():
     out = scaler.transform(glassnet.tensor(test))
     assert isinstance(out, glassnet.Tensor) and out.dtype == np.float32
     expected = skp.StandardScaler().fit(train).transform(test)
-    np.testing.assert_allclose(out.data, expected, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(out.array, expected, rtol=1e-5, atol=1e-5)
     ints = MinMaxScaler().fit_transform(np.array([[0, 10], [5, 20], [10, 30]]))
     assert ints.dtype == np.float32
     np.testing.assert_allclose(ints, [[0, 0], [0.5, 0.5], [1, 1]])
@@ -145,7 +145,7 @@ def test_one_hot_matches_torch():
         ours = one_hot(glassnet.tensor(labels), num_classes=classes)
         theirs = torch.nn.functional.one_hot(torch.tensor(labels), num_classes=classes or -1)
         assert isinstance(ours, glassnet.Tensor) and ours.dtype == np.int64
-        np.testing.assert_array_equal(ours.data, theirs.numpy())
+        np.testing.assert_array_equal(ours.array, theirs.numpy())
 
 
 def test_to_categorical_keras_semantics():

@@ -26,19 +26,19 @@ def test_matches_torch_forward_and_backward(padding_idx, shape):
     idx = rng.integers(0, 10, shape)
     idx.flat[0] = idx.flat[-1] = 3
     out_g, out_t = ours(glassnet.tensor(idx)), theirs(torch.tensor(idx))
-    np.testing.assert_array_equal(out_g.data, out_t.detach().numpy())
+    np.testing.assert_array_equal(out_g.array, out_t.detach().numpy())
     up = rng.standard_normal(out_t.shape).astype(np.float32)
     (out_g * glassnet.tensor(up)).sum().backward()
     (out_t * torch.tensor(up)).sum().backward()
-    np.testing.assert_allclose(ours.weight.grad.data, theirs.weight.grad.numpy(), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(ours.weight.grad.array, theirs.weight.grad.numpy(), rtol=1e-6, atol=1e-6)
     if padding_idx is not None:
-        assert not ours.weight.grad.data[padding_idx % 10].any()
+        assert not ours.weight.grad.array[padding_idx % 10].any()
 
 
 def test_repeated_indices_accumulate():
     emb = nn.Embedding(5, 2)
     emb(glassnet.tensor([1, 1, 1, 4])).sum().backward()
-    np.testing.assert_array_equal(emb.weight.grad.data, [[0, 0], [3, 3], [0, 0], [0, 0], [1, 1]])
+    np.testing.assert_array_equal(emb.weight.grad.array, [[0, 0], [3, 3], [0, 0], [0, 0], [1, 1]])
 
 
 def test_functional_matches_torch_and_takes_int32():
@@ -47,10 +47,10 @@ def test_functional_matches_torch_and_takes_int32():
     gw, tw = glassnet.tensor(w, requires_grad=True), torch.tensor(w, requires_grad=True)
     out_g = F.embedding(glassnet.tensor(idx, dtype=glassnet.int32), gw, padding_idx=2)
     out_t = torch.nn.functional.embedding(torch.tensor(idx), tw, padding_idx=2)
-    np.testing.assert_array_equal(out_g.data, out_t.detach().numpy())
+    np.testing.assert_array_equal(out_g.array, out_t.detach().numpy())
     (out_g * out_g).sum().backward()
     (out_t * out_t).sum().backward()
-    np.testing.assert_allclose(gw.grad.data, tw.grad.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(gw.grad.array, tw.grad.numpy(), rtol=1e-6)
 
 
 @pytest.mark.parametrize("padding_idx", [None, 1])
@@ -70,7 +70,7 @@ def test_gradcheck_gradgradcheck_and_fast_path(padding_idx):
     up = glassnet.tensor(np.random.default_rng(3).standard_normal(out.shape), dtype=glassnet.float64)
     (fast,) = grad(out, w, up, retain_graph=True)
     (slow,) = grad(out, w, up, create_graph=True)
-    np.testing.assert_array_equal(fast.data, slow.data)
+    np.testing.assert_array_equal(fast.array, slow.array)
 
 
 @pytest.mark.parametrize("shape", [(50,), (50, 3), (50, 2, 4)])
@@ -88,7 +88,7 @@ def test_scatter_add_rows_equals_add_at(shape):
 
 def test_init_is_standard_normal_with_zero_padding_row():
     emb = nn.Embedding(20000, 16, padding_idx=7)
-    w = emb.weight.data
+    w = emb.weight.array
     assert w.dtype == np.float32 and w.shape == (20000, 16)
     assert not w[7].any()
     assert abs(w.mean()) < 0.01 and abs(w.std() - 1) < 0.01
@@ -101,19 +101,19 @@ def test_padding_row_stays_zero_through_training():
         opt.zero_grad()
         emb(glassnet.tensor([[0, 1, 2], [0, 0, 5]])).sum().backward()
         opt.step()
-    assert not emb.weight.data[0].any()
-    assert emb.weight.data[1].any()
+    assert not emb.weight.array[0].any()
+    assert emb.weight.array[1].any()
 
 
 def test_from_pretrained_and_state_dict_with_torch():
     vectors = np.arange(12, dtype=np.float32).reshape(4, 3)
     frozen = nn.Embedding.from_pretrained(vectors)
     assert not frozen.weight.requires_grad
-    np.testing.assert_array_equal(frozen(glassnet.tensor([3, 0])).data, vectors[[3, 0]])
+    np.testing.assert_array_equal(frozen(glassnet.tensor([3, 0])).array, vectors[[3, 0]])
     trainable = nn.Embedding.from_pretrained(glassnet.tensor(vectors), freeze=False, padding_idx=0)
     assert trainable.weight.requires_grad and trainable.padding_idx == 0
     theirs = torch.nn.Embedding(4, 3)
-    theirs.load_state_dict({k: torch.from_numpy(v.data.copy()) for k, v in frozen.state_dict().items()})
+    theirs.load_state_dict({k: torch.from_numpy(v.array.copy()) for k, v in frozen.state_dict().items()})
     np.testing.assert_array_equal(theirs.weight.detach().numpy(), vectors)
     assert repr(nn.Embedding(10, 3, padding_idx=2)) == repr(torch.nn.Embedding(10, 3, padding_idx=2))
 

@@ -38,8 +38,8 @@ def test_round_trip_keeps_order_dtypes_values(tmp_path):
     assert [v.dtype for v in loaded.values()] == [np.float32, np.float64, np.int64, np.float32]
     for key, value in state.items():
         assert isinstance(loaded[key], glassnet.Tensor)
-        np.testing.assert_array_equal(loaded[key].data, np.asarray(value))
-    loaded["z.weight"].data[0, 0] = 123.0  # loaded tensors own writable memory
+        np.testing.assert_array_equal(loaded[key].array, np.asarray(value))
+    loaded["z.weight"].array[0, 0] = 123.0  # loaded tensors own writable memory
     assert _files(tmp_path) == ["model.safetensors"]
 
 
@@ -49,8 +49,8 @@ def test_views_scalars_and_bools_round_trip(tmp_path):
              "mask": np.array([True, False])}
     glassnet.save(state, tmp_path / "v.safetensors")
     loaded = glassnet.load(tmp_path / "v.safetensors")
-    np.testing.assert_array_equal(loaded["transposed"].data, base.T)
-    np.testing.assert_array_equal(loaded["sliced"].data, base[:, ::2])
+    np.testing.assert_array_equal(loaded["transposed"].array, base.T)
+    np.testing.assert_array_equal(loaded["sliced"].array, base[:, ::2])
     assert loaded["scalar"].shape == () and loaded["scalar"].item() == 2.5
     assert loaded["mask"].dtype == np.bool_ and loaded["mask"].tolist() == [True, False]
 
@@ -66,7 +66,7 @@ def test_nested_state_such_as_an_optimizer(tmp_path):
     loaded = glassnet.load(path)
     assert list(loaded) == ["state", "param_groups"]
     assert list(loaded["state"]) == [0, 1]  # int keys stay ints
-    np.testing.assert_array_equal(loaded["state"][0]["momentum_buffer"].data, momentum.data)
+    np.testing.assert_array_equal(loaded["state"][0]["momentum_buffer"].array, momentum.array)
     assert loaded["state"][0]["step"] == 3 and loaded["state"][1]["momentum_buffer"] is None
     assert loaded["param_groups"] == [{"lr": 0.1, "betas": (0.9, 0.999), "params": [0, 1], "nesterov": False}]
     assert set(safetensors.torch.load_file(path)) == {"state.0.momentum_buffer"}
@@ -105,7 +105,7 @@ def test_failed_write_keeps_old_file_and_leaves_no_temp(tmp_path, monkeypatch):
         glassnet.save({"w": np.ones(3, np.float32)}, path)
     assert path.read_bytes() == before
     assert _files(tmp_path) == ["model.safetensors"]
-    np.testing.assert_array_equal(glassnet.load(path)["w"].data, np.zeros(3))
+    np.testing.assert_array_equal(glassnet.load(path)["w"].array, np.zeros(3))
 
     fresh = tmp_path / "new.safetensors"
     with pytest.raises(OSError):
@@ -191,7 +191,7 @@ def test_glassnet_model_into_torch(tmp_path):
     x = _inputs()
     with torch.no_grad():
         expected = reference(torch.from_numpy(x)).numpy()
-    np.testing.assert_allclose(model(glassnet.tensor(x)).data, expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(model(glassnet.tensor(x)).array, expected, rtol=1e-5, atol=1e-6)
 
 
 def test_torch_model_into_glassnet(tmp_path):
@@ -204,7 +204,7 @@ def test_torch_model_into_glassnet(tmp_path):
     x = _inputs()
     with torch.no_grad():
         expected = reference(torch.from_numpy(x)).numpy()
-    np.testing.assert_allclose(model(glassnet.tensor(x)).data, expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(model(glassnet.tensor(x)).array, expected, rtol=1e-5, atol=1e-6)
 
 
 def test_glassnet_model_round_trip(tmp_path):
@@ -215,4 +215,4 @@ def test_glassnet_model_round_trip(tmp_path):
     assert list(loaded) == list(model.state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias"]
     other.load_state_dict(loaded)
     x = glassnet.tensor(_inputs())
-    np.testing.assert_array_equal(other(x).data, model(x).data)
+    np.testing.assert_array_equal(other(x).array, model(x).array)

@@ -36,7 +36,7 @@ def _run_glassnet(optimizer, start, grads):
         p.grad = glassnet.tensor(g, dtype=np.float64)
         bound.step()
     assert bound.iterations == len(grads) and p.dtype == np.float64
-    return p.data
+    return p.array
 
 
 def _run_keras(keras, optimizer, start, grads):
@@ -177,7 +177,7 @@ def test_clipping_and_weight_decay_come_before_the_update():
     p.grad = given = glassnet.tensor(grads[0].astype(np.float32))
     bound.step()
     assert p.grad is given and p.dtype == np.float32 and bound.state[p]["exp_avg"].dtype == np.float32
-    np.testing.assert_array_equal(given.data, grads[0].astype(np.float32))
+    np.testing.assert_array_equal(given.array, grads[0].astype(np.float32))
 
 
 def _run_glassnet_plain(cls, start, grads, **kwargs):
@@ -186,7 +186,7 @@ def _run_glassnet_plain(cls, start, grads, **kwargs):
     for g in grads:
         p.grad = glassnet.tensor(g, dtype=np.float64)
         opt.step()
-    return p.data
+    return p.array
 
 
 # ---------------------------------- PyTorch-style Adadelta and NAdam vs torch
@@ -225,13 +225,13 @@ def test_pytorch_style_defaults_and_state_are_torch_s(name):
     for g in grads[:2]:  # torch's state carries over, NAdam's 0-d mu_product tensor included
         theirs.grad = torch.from_numpy(g)
         topt.step()
-    ours.data[...] = theirs.detach().numpy()
+    ours.array[...] = theirs.detach().numpy()
     gopt.load_state_dict(topt.state_dict())
     for g in grads[2:]:
         ours.grad, theirs.grad = glassnet.tensor(g, dtype=np.float64), torch.from_numpy(g)
         gopt.step()
         topt.step()
-    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-7)
+    np.testing.assert_allclose(ours.array, theirs.detach().numpy(), rtol=1e-7)
 
 
 def test_keras_rules_are_switches_of_the_pytorch_classes():
@@ -276,7 +276,7 @@ def test_learning_rate_and_iterations_follow_the_bound_optimizer():
     assert bound.learning_rate == 0.5 and bound.param_groups[0]["lr"] == 0.5
     p.grad = glassnet.tensor(np.ones(2))
     bound.step()
-    np.testing.assert_allclose(p.data, [0.5, 0.5])
+    np.testing.assert_allclose(p.array, [0.5, 0.5])
     assert opt.iterations == bound.iterations == 1
 
     decayed = optimizers.Adam(ExponentialDecay(0.1, decay_steps=1, decay_rate=0.5))

@@ -50,10 +50,10 @@ def _randomise(model, seed):
     """Weights and statistics far from their initial values, so a misplaced array shows."""
     rng = np.random.default_rng(seed)
     for p in model.parameters():
-        p.data[...] = rng.normal(size=p.shape) * 0.5
+        p.array[...] = rng.normal(size=p.shape) * 0.5
     for b in model.buffers():
-        if b is not None and b.data.dtype.kind == "f":
-            b.data[...] = rng.uniform(0.5, 2.0, size=b.shape)
+        if b is not None and b.array.dtype.kind == "f":
+            b.array[...] = rng.uniform(0.5, 2.0, size=b.shape)
 
 
 def _inputs(name, model, seed=1):
@@ -138,7 +138,7 @@ def test_conv_weights_are_in_keras_layout():
     keras.Sequential([conv])
     kernel, bias = conv.get_weights()
     assert kernel.shape == (2, 3, 4, 5) and bias.shape == (5,)
-    assert kernel[1, 2, 3, 4] == conv.weight.data[4, 3, 1, 2]
+    assert kernel[1, 2, 3, 4] == conv.weight.array[4, 3, 1, 2]
     conv.set_weights([kernel * 2, bias])
     np.testing.assert_array_equal(conv.get_weights()[0], kernel * 2)
 

@@ -131,8 +131,8 @@ def run(lib, fn, args, kwargs, opts, dtype, upstream=None):
     g = np.random.default_rng(7).standard_normal(out.shape) if upstream is None else upstream
     g_t = _as(np.asarray(g), dtype, lib)
     out.backward(g_t)
-    grads = [t.grad.numpy() if lib is torch else t.grad.data for t, (_, d) in zip(tensors, args) if d]
-    value = out.detach().numpy() if lib is torch else out.data
+    grads = [t.grad.numpy() if lib is torch else t.grad.array for t, (_, d) in zip(tensors, args) if d]
+    value = out.detach().numpy() if lib is torch else out.array
     return value, grads
 
 
@@ -198,7 +198,7 @@ def test_cross_entropy_hessian_vector_product_matches_torch(opts, reduction):
         if lib is gn:
             (g,) = grad(out, [xt], g_out, create_graph=True)
             (gg,) = grad((g * as64(v)).sum(), [xt])
-            results.append((g.data, gg.data))
+            results.append((g.array, gg.array))
         else:
             (g,) = torch.autograd.grad(out, [xt], g_out, create_graph=True)
             (gg,) = torch.autograd.grad((g * torch.tensor(v)).sum(), [xt])
@@ -401,7 +401,7 @@ def test_loss_module_state_repr_and_legacy_arguments():
 def test_cross_entropy_of_an_empty_batch_matches_torch(soft, reduction):
     x = np.zeros((0, 3), np.float32)
     t = np.zeros((0, 3), np.float32) if soft else np.zeros(0, np.int64)
-    got = L.cross_entropy(gn.tensor(x), gn.tensor(t), reduction=reduction).data
+    got = L.cross_entropy(gn.tensor(x), gn.tensor(t), reduction=reduction).array
     want = F.cross_entropy(torch.tensor(x), torch.tensor(t), reduction=reduction).numpy()
     np.testing.assert_array_equal(got, want)  # nan for 'mean', as in PyTorch
 

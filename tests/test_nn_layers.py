@@ -17,9 +17,9 @@ tnn = torch.nn
 
 def _copy_linear(ours, theirs):
     with torch.no_grad():
-        theirs.weight.copy_(torch.from_numpy(ours.weight.data))
+        theirs.weight.copy_(torch.from_numpy(ours.weight.array))
         if ours.bias is not None:
-            theirs.bias.copy_(torch.from_numpy(ours.bias.data))
+            theirs.bias.copy_(torch.from_numpy(ours.bias.array))
 
 
 # ------------------------------------------------------------------ Linear
@@ -32,14 +32,14 @@ def test_linear_matches_torch_forward_and_backward(bias, shape):
     gx = glassnet.tensor(x, requires_grad=True)
     tx = torch.tensor(x, requires_grad=True)
     gy, ty = ours(gx), theirs(tx)
-    np.testing.assert_allclose(gy.data, ty.detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(gy.array, ty.detach().numpy(), rtol=1e-5, atol=1e-6)
     upstream = np.random.default_rng(1).standard_normal(gy.shape).astype(np.float32)
     gy.backward(glassnet.tensor(upstream))
     ty.backward(torch.tensor(upstream))
-    np.testing.assert_allclose(gx.grad.data, tx.grad.numpy(), rtol=1e-5, atol=1e-5)
-    np.testing.assert_allclose(ours.weight.grad.data, theirs.weight.grad.numpy(), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(gx.grad.array, tx.grad.numpy(), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(ours.weight.grad.array, theirs.weight.grad.numpy(), rtol=1e-5, atol=1e-5)
     if bias:
-        np.testing.assert_allclose(ours.bias.grad.data, theirs.bias.grad.numpy(), rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(ours.bias.grad.array, theirs.bias.grad.numpy(), rtol=1e-5, atol=1e-5)
 
 
 def test_linear_uses_the_fused_node_and_passes_gradcheck():
@@ -70,7 +70,7 @@ def test_linear_errors_name_the_layer_and_shapes():
 def test_linear_default_init_follows_pytorch():
     layer = nn.Linear(400, 300)
     bound = 1 / math.sqrt(400)  # kaiming_uniform_(a=sqrt(5)) reduces to 1/sqrt(fan_in)
-    w, b = layer.weight.data, layer.bias.data
+    w, b = layer.weight.array, layer.bias.array
     assert w.dtype == np.float32 and w.shape == (300, 400)
     assert np.abs(w).max() <= bound and np.abs(w).max() > 0.99 * bound
     assert abs(w.std() - bound / math.sqrt(3)) < 0.01 * bound
@@ -85,9 +85,9 @@ def test_init_is_reproducible_with_manual_seed():
     a = nn.Linear(5, 5)
     glassnet.manual_seed(7)
     b = nn.Linear(5, 5)
-    np.testing.assert_array_equal(a.weight.data, b.weight.data)
-    np.testing.assert_array_equal(a.bias.data, b.bias.data)
-    assert not np.array_equal(a.weight.data, nn.Linear(5, 5).weight.data)
+    np.testing.assert_array_equal(a.weight.array, b.weight.array)
+    np.testing.assert_array_equal(a.bias.array, b.bias.array)
+    assert not np.array_equal(a.weight.array, nn.Linear(5, 5).weight.array)
 
 
 # -------------------------------------------------------------- LazyLinear
@@ -104,7 +104,7 @@ def test_lazy_linear_infers_in_features_on_first_call():
     assert [p for p in model.parameters()] == before  # the same objects, now filled in
     assert all(type(p) is nn.Parameter for p in before)
     assert repr(model[0]) == "Linear(in_features=20, out_features=16, bias=True)"
-    assert np.abs(model[0].weight.data).max() <= 1 / math.sqrt(20)
+    assert np.abs(model[0].weight.array).max() <= 1 / math.sqrt(20)
 
 
 def test_lazy_linear_without_bias_float64_and_from_state_dict():
@@ -115,7 +115,7 @@ def test_lazy_linear_without_bias_float64_and_from_state_dict():
     fresh = nn.Sequential(nn.LazyLinear(4), nn.Tanh(), nn.LazyLinear(2))
     fresh.load_state_dict(source.state_dict())  # materialised from the saved shapes
     x = glassnet.randn(5, 6)
-    np.testing.assert_array_equal(fresh(x).data, source(x).data)
+    np.testing.assert_array_equal(fresh(x).array, source(x).array)
 
 
 # ------------------------------------------------------------ activations
@@ -150,11 +150,11 @@ def test_layer_matches_torch_module(make):
     tx = torch.tensor(x, dtype=torch.float64, requires_grad=True)
     gy, ty = ours(gx), theirs(tx)
     assert gy.dtype == glassnet.float32
-    np.testing.assert_allclose(gy.data, ty.detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(gy.array, ty.detach().numpy(), rtol=1e-5, atol=1e-6)
     w = np.random.default_rng(3).standard_normal(gy.shape).astype(np.float32)
     (gy * glassnet.tensor(w)).sum().backward()
     (ty * torch.tensor(w, dtype=torch.float64)).sum().backward()
-    np.testing.assert_allclose(gx.grad.data, tx.grad.numpy(), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(gx.grad.array, tx.grad.numpy(), rtol=1e-5, atol=1e-5)
 
 
 def test_unflatten_says_which_sizes_do_not_fit():
@@ -173,13 +173,13 @@ def test_dropout_module_train_and_eval():
     drop = nn.Dropout(0.25)
     assert repr(drop) == repr(tnn.Dropout(0.25))
     x = glassnet.ones(400, 500)
-    y = drop(x).data
+    y = drop(x).array
     assert abs((y == 0).mean() - 0.25) < 0.005
     np.testing.assert_allclose(y[y != 0], 1 / 0.75, rtol=1e-6)
     drop.eval()
     assert drop(x) is x
     assert nn.Dropout(0.0)(x) is x
-    assert np.all(nn.Dropout(1.0)(x).data == 0)
+    assert np.all(nn.Dropout(1.0)(x).array == 0)
     with pytest.raises(ValueError, match=r"Dropout: p is a probability and must be in \[0, 1\], got 1.2"):
         nn.Dropout(1.2)
 
@@ -208,7 +208,7 @@ def test_calculate_gain_and_fans_match_torch():
 def _fill(fn, shape=(500, 800), **kwargs):
     t = glassnet.zeros(*shape)
     assert fn(t, **kwargs) is t and t.dtype == np.float32
-    return t.data
+    return t.array
 
 
 def test_uniform_normal_constant():
@@ -269,5 +269,5 @@ def test_functional_matches_torch():
                   tf.linear(tx, torch.tensor(w, dtype=torch.float64), torch.tensor(b, dtype=torch.float64))))
     for ours, theirs in pairs:
         assert ours.dtype == glassnet.float32
-        np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-5, atol=1e-6)
-    assert np.any(F.dropout(gx, 0.5).data == 0)  # training=True by default, as in torch
+        np.testing.assert_allclose(ours.array, theirs.numpy(), rtol=1e-5, atol=1e-6)
+    assert np.any(F.dropout(gx, 0.5).array == 0)  # training=True by default, as in torch

@@ -102,27 +102,27 @@ def test_parameter_basics():
     assert q.dtype == np.float64 and not q.requires_grad
     base = glassnet.zeros(2)
     shared = nn.Parameter(base)
-    base.data[0] = 5
-    assert shared.data[0] == 5  # shares memory, as torch.nn.Parameter(tensor)
+    base.array[0] = 5
+    assert shared.array[0] == 5  # shares memory, as torch.nn.Parameter(tensor)
     y = (p * 2).sum()
     assert type(p * 2) is glassnet.Tensor
     y.backward()
-    np.testing.assert_allclose(p.grad.data, 2.0)
+    np.testing.assert_allclose(p.grad.array, 2.0)
 
 
 # ---------------------------------------------------------------- state_dict
 def test_state_dict_round_trip_and_shared_memory():
     a, b = _same_model(nn), _same_model(nn)
     x = glassnet.randn(4, 6)
-    assert not np.allclose(a(x).data, b(x).data)
+    assert not np.allclose(a(x).array, b(x).array)
     result = b.load_state_dict(a.state_dict())
     assert result.missing_keys == [] and result.unexpected_keys == []
     assert repr(result) == "<All keys matched successfully>"
-    np.testing.assert_array_equal(a(x).data, b(x).data)
+    np.testing.assert_array_equal(a(x).array, b(x).array)
     sd = a.state_dict()
     assert not sd["head.weight"].requires_grad
-    sd["head.weight"].data[...] = 0  # detached, but the same memory, as in torch
-    assert np.all(a.head.weight.data == 0)
+    sd["head.weight"].array[...] = 0  # detached, but the same memory, as in torch
+    assert np.all(a.head.weight.array == 0)
 
 
 def test_load_torch_weights_gives_torch_outputs_and_back():
@@ -132,20 +132,20 @@ def test_load_torch_weights_gives_torch_outputs_and_back():
         theirs.steps.fill_(3)
     ours.load_state_dict(_torch_state_as_numpy(theirs))
     x = np.random.default_rng(0).standard_normal((5, 6)).astype(np.float32)
-    np.testing.assert_allclose(ours(glassnet.tensor(x)).data, theirs(torch.tensor(x)).detach().numpy(),
+    np.testing.assert_allclose(ours(glassnet.tensor(x)).array, theirs(torch.tensor(x)).detach().numpy(),
                                rtol=1e-5, atol=1e-6)
-    np.testing.assert_array_equal(ours.steps.data, [3, 3])
+    np.testing.assert_array_equal(ours.steps.array, [3, 3])
 
     back, source = _same_model(tnn), _same_model(nn)
-    back.load_state_dict({k: torch.from_numpy(v.data.copy()) for k, v in source.state_dict().items()})
-    np.testing.assert_allclose(source(glassnet.tensor(x)).data, back(torch.tensor(x)).detach().numpy(),
+    back.load_state_dict({k: torch.from_numpy(v.array.copy()) for k, v in source.state_dict().items()})
+    np.testing.assert_allclose(source(glassnet.tensor(x)).array, back(torch.tensor(x)).detach().numpy(),
                                rtol=1e-5, atol=1e-6)
 
 
 def test_load_state_dict_reports_every_problem_and_changes_nothing():
     net = _same_model(nn)
-    before = {k: v.data.copy() for k, v in net.state_dict().items()}
-    sd = {k: v.data.copy() for k, v in _same_model(nn).state_dict().items()}
+    before = {k: v.array.copy() for k, v in net.state_dict().items()}
+    sd = {k: v.array.copy() for k, v in _same_model(nn).state_dict().items()}
     del sd["features.0.bias"], sd["steps"]
     sd["features.2.weight"] = np.zeros((4, 8), np.float32)
     sd["extra.weight"] = np.zeros(2, np.float32)
@@ -158,7 +158,7 @@ def test_load_state_dict_reports_every_problem_and_changes_nothing():
     assert "Size mismatch for features.2.weight: the model expects shape (5, 8), " \
            "the state_dict gives shape (4, 8)." in msg
     for k, v in net.state_dict().items():
-        np.testing.assert_array_equal(v.data, before[k])
+        np.testing.assert_array_equal(v.array, before[k])
 
 
 def test_load_state_dict_non_strict():
@@ -168,7 +168,7 @@ def test_load_state_dict_non_strict():
     result = net.load_state_dict(sd, strict=False)
     assert result.missing_keys == ["steps"] and result.unexpected_keys == ["bogus"]
     assert result == (["steps"], ["bogus"])
-    np.testing.assert_array_equal(net.head.weight.data, sd["head.weight"].data)
+    np.testing.assert_array_equal(net.head.weight.array, sd["head.weight"].array)
     sd["head.weight"] = glassnet.zeros(1, 1)
     with pytest.raises(RuntimeError, match="Size mismatch for head.weight"):
         net.load_state_dict(sd, strict=False)
@@ -181,10 +181,10 @@ def test_train_eval_is_recursive_and_drives_dropout():
     assert model.eval() is model
     assert not any(m.training for m in model.modules())
     x = glassnet.ones(8, 10)
-    np.testing.assert_array_equal(model(x).data, model[0](x).data)
+    np.testing.assert_array_equal(model(x).array, model[0](x).array)
     model.train()
     assert all(m.training for m in model.modules())
-    assert np.any(model(x).data == 0)
+    assert np.any(model(x).array == 0)
     with pytest.raises(ValueError, match="mode must be True or False"):
         model.train("no")
 
@@ -194,7 +194,7 @@ def test_zero_grad_apply_requires_grad_and_to():
     model(glassnet.randn(2, 3)).sum().backward()
     assert all(p.grad is not None for p in model.parameters())
     model.zero_grad(set_to_none=False)
-    assert all(np.all(p.grad.data == 0) for p in model.parameters())
+    assert all(np.all(p.grad.array == 0) for p in model.parameters())
     model.zero_grad()
     assert all(p.grad is None for p in model.parameters())
 
@@ -202,7 +202,7 @@ def test_zero_grad_apply_requires_grad_and_to():
     model.apply(lambda m: seen.append(type(m).__name__))
     assert seen == ["Linear", "Tanh", "Linear", "Sequential"]  # children first, as in torch
     model.apply(lambda m: nn.init.zeros_(m.weight) if isinstance(m, nn.Linear) else None)
-    assert np.all(model[2].weight.data == 0)
+    assert np.all(model[2].weight.array == 0)
 
     model.requires_grad_(False)
     assert not any(p.requires_grad for p in model.parameters())
@@ -215,8 +215,8 @@ def test_zero_grad_apply_requires_grad_and_to():
 def test_deepcopy_gives_an_independent_model():
     model = nn.Sequential(nn.Linear(3, 2))
     clone = copy.deepcopy(model)
-    clone[0].weight.data[...] = 0
-    assert not np.all(model[0].weight.data == 0)
+    clone[0].weight.array[...] = 0
+    assert not np.all(model[0].weight.array == 0)
     assert isinstance(clone[0].weight, nn.Parameter)
 
 
@@ -226,15 +226,15 @@ def test_shared_module_counts_once_and_accumulates_both_uses():
     model = nn.Sequential(shared, nn.Tanh(), shared)
     tshared = tnn.Linear(4, 4)
     tmodel = tnn.Sequential(tshared, tnn.Tanh(), tshared)
-    tshared.load_state_dict({k: torch.from_numpy(v.data.copy()) for k, v in shared.state_dict().items()})
+    tshared.load_state_dict({k: torch.from_numpy(v.array.copy()) for k, v in shared.state_dict().items()})
     assert len(list(model.parameters())) == 2
     assert [n for n, _ in model.named_parameters()] == [n for n, _ in tmodel.named_parameters()]
     assert list(model.state_dict()) == list(tmodel.state_dict())
     x = np.random.default_rng(1).standard_normal((3, 4)).astype(np.float32)
     model(glassnet.tensor(x)).sum().backward()
     tmodel(torch.tensor(x)).sum().backward()
-    np.testing.assert_allclose(shared.weight.grad.data, tshared.weight.grad.numpy(), rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(shared.bias.grad.data, tshared.bias.grad.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(shared.weight.grad.array, tshared.weight.grad.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(shared.bias.grad.array, tshared.bias.grad.numpy(), rtol=1e-5, atol=1e-6)
 
 
 # -------------------------------------------------------------------- repr
@@ -264,7 +264,7 @@ def test_sequential_indexing_slicing_and_growth():
         seq[4]
     x = glassnet.randn(5, 2)
     expected = glassnet.sigmoid(layers[2](glassnet.relu(layers[0](x))))
-    np.testing.assert_array_equal(seq(x).data, expected.data)
+    np.testing.assert_array_equal(seq(x).array, expected.array)
     del seq[1]
     assert list(seq._modules) == ["0", "1", "2"] and seq[1] is layers[2]
     named = nn.Sequential(OrderedDict([("hidden", nn.Linear(2, 2)), ("act", nn.ReLU())]))

@@ -366,7 +366,7 @@ class MyLayer(nn.Module):
 
 class NumpyLayer(nn.Module):
     def forward(self, x):
-        return glassnet.tensor(np.sin(x.data))
+        return glassnet.tensor(np.sin(x.array))
 
 
 @pytest.mark.parametrize("layer", [MyLayer, NumpyLayer])

@@ -28,7 +28,7 @@ def _grad(value, target, noise, k):
 
 def _set_grads(gn_params, t_params, targets, noise, k):
     for gp, tp, target, nz in zip(gn_params, t_params, targets, noise):
-        gp.grad = glassnet.tensor(_grad(gp.data, target, nz, k), dtype=gp.dtype)
+        gp.grad = glassnet.tensor(_grad(gp.array, target, nz, k), dtype=gp.dtype)
         tp.grad = torch.from_numpy(_grad(tp.detach().numpy(), target, nz, k))
 
 
@@ -41,7 +41,7 @@ def _pair(dtype=np.float32, seed=1):
 
 def _check_close(gn_params, t_params, rtol=RTOL, atol=ATOL):
     for gp, tp in zip(gn_params, t_params):
-        np.testing.assert_allclose(gp.data, tp.detach().numpy(), rtol=rtol, atol=atol)
+        np.testing.assert_allclose(gp.array, tp.detach().numpy(), rtol=rtol, atol=atol)
 
 
 def _compare(name, kwargs, steps=8, dtype=np.float32, rtol=RTOL, atol=ATOL):
@@ -150,21 +150,21 @@ def test_params_without_grad_are_skipped():
         gopt.step()
         topt.step()
     _check_close(gn, tt)
-    np.testing.assert_array_equal(frozen.data, np.ones(3))
+    np.testing.assert_array_equal(frozen.array, np.ones(3))
     assert frozen not in gopt.state
 
 
 def test_updates_in_place_and_keep_float32():
     gn, _, targets, noise = _pair()
-    arrays = [p.data for p in gn]
+    arrays = [p.array for p in gn]
     # A NumPy float64 lr must not turn the float32 parameters into float64.
     opt = optim.SGD(gn, lr=np.float64(0.1), momentum=0.9, weight_decay=np.float64(0.01))
     for k in range(3):
         for p, t, nz in zip(gn, targets, noise):
-            p.grad = glassnet.tensor(_grad(p.data, t, nz, k))
+            p.grad = glassnet.tensor(_grad(p.array, t, nz, k))
         opt.step()
     for p, a in zip(gn, arrays):
-        assert p.data is a and p.dtype == np.float32 and p.grad_fn is None
+        assert p.array is a and p.dtype == np.float32 and p.grad_fn is None
     assert opt.state[gn[0]]["momentum_buffer"].dtype == np.float32
 
 
@@ -186,7 +186,7 @@ def test_a_gradient_that_does_not_fit_its_parameter_is_named_before_any_update()
         with pytest.raises(RuntimeError, match=r"parameter (0 of parameter group 0|'w') has shape \(2, 3\), "
                                                r"but its gradient has shape \(3,\)"):
             make().step()
-    np.testing.assert_array_equal(w.data, np.ones((2, 3)))
+    np.testing.assert_array_equal(w.array, np.ones((2, 3)))
 
 
 @pytest.mark.parametrize("name, kwargs", [("SGD", {}), ("SGD", {"momentum": 0.9}), ("Adam", {}),
@@ -219,7 +219,7 @@ def test_step_with_closure_returns_its_loss():
 
     loss = opt.step(closure)
     assert calls == [5.0] and loss.item() == 5.0
-    np.testing.assert_allclose(p.data, [0.0, 0.0])  # p - 0.5 * 2p
+    np.testing.assert_allclose(p.array, [0.0, 0.0])  # p - 0.5 * 2p
 
 
 def test_zero_grad():
@@ -228,13 +228,13 @@ def test_zero_grad():
     opt = optim.SGD([a, b], lr=0.1)
     a.grad = glassnet.tensor([5.0, 6.0])
     opt.zero_grad(set_to_none=False)
-    np.testing.assert_array_equal(a.grad.data, [0.0, 0.0])
+    np.testing.assert_array_equal(a.grad.array, [0.0, 0.0])
     assert b.grad is None
     opt.zero_grad()
     assert a.grad is None
     b.grad = glassnet.Tensor(np.broadcast_to(np.float32(2.0), (1,)))  # read-only, as backward may leave
     opt.zero_grad(set_to_none=False)
-    np.testing.assert_array_equal(b.grad.data, [0.0])
+    np.testing.assert_array_equal(b.grad.array, [0.0])
 
 
 @pytest.mark.parametrize("name,kwargs", [
@@ -253,18 +253,18 @@ def test_state_dict_round_trip_continues_identically(name, kwargs):
     opt.param_groups[0]["lr"] *= 0.5  # a scheduler's change is part of the saved state too
     saved = opt.state_dict()
 
-    clone = [glassnet.tensor(p.data, requires_grad=True) for p in gn]
+    clone = [glassnet.tensor(p.array, requires_grad=True) for p in gn]
     resumed = getattr(optim, name)(clone, **kwargs)
     resumed.load_state_dict(saved)
     assert resumed.param_groups[0]["lr"] == opt.param_groups[0]["lr"]
     for k in range(3, 7):
         _set_grads(gn, clone, targets, noise, k)
         for p, c in zip(gn, clone):
-            c.grad = glassnet.tensor(p.grad.data)
+            c.grad = glassnet.tensor(p.grad.array)
         opt.step()
         resumed.step()
     for p, c in zip(gn, clone):
-        np.testing.assert_array_equal(p.data, c.data)
+        np.testing.assert_array_equal(p.array, c.array)
 
 
 def test_state_dict_is_a_copy():
@@ -273,9 +273,9 @@ def test_state_dict_is_a_copy():
     _set_grads(gn, tt, targets, noise, 0)
     opt.step()
     saved = opt.state_dict()
-    before = saved["state"][0]["momentum_buffer"].data.copy()
+    before = saved["state"][0]["momentum_buffer"].array.copy()
     opt.step()
-    np.testing.assert_array_equal(saved["state"][0]["momentum_buffer"].data, before)
+    np.testing.assert_array_equal(saved["state"][0]["momentum_buffer"].array, before)
 
 
 @pytest.mark.parametrize("name,kwargs", [

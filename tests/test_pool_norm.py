@@ -139,11 +139,11 @@ def test_max_pool_ties_send_the_gradient_to_the_first_maximum_like_torch(kw):
     x[0, 0] = 0  # whole windows of equal values
     ours, theirs = gn.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     y, ty = F(gn).max_pool2d(ours, **kw), F(torch).max_pool2d(theirs, **kw)
-    np.testing.assert_array_equal(y.data, ty.detach().numpy())
+    np.testing.assert_array_equal(y.array, ty.detach().numpy())
     up = np.random.default_rng(1).standard_normal(y.shape).astype(np.float32)
     y.backward(gn.tensor(up))
     ty.backward(torch.tensor(up))
-    np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(ours.grad.array, theirs.grad.numpy(), rtol=1e-6, atol=1e-6)
 
 
 @pytest.mark.parametrize("kw", [
@@ -159,15 +159,15 @@ def test_max_pool_return_indices_match_torch(kw, batched):
     theirs = torch.tensor(x, requires_grad=True)
     y, idx = F(gn).max_pool2d(ours, return_indices=True, **kw)
     ty, tidx = F(torch).max_pool2d(theirs, return_indices=True, **kw)
-    np.testing.assert_array_equal(y.data, ty.detach().numpy())
+    np.testing.assert_array_equal(y.array, ty.detach().numpy())
     assert idx.dtype == np.int64 and not idx.requires_grad
-    np.testing.assert_array_equal(idx.data, tidx.numpy())
+    np.testing.assert_array_equal(idx.array, tidx.numpy())
     y.sum().backward()
     ty.sum().backward()
-    np.testing.assert_array_equal(ours.grad.data, theirs.grad.numpy())
+    np.testing.assert_array_equal(ours.grad.array, theirs.grad.numpy())
     with gn.no_grad():
         _, idx_no_grad = F(gn).max_pool2d(ours, return_indices=True, **kw)
-    np.testing.assert_array_equal(idx_no_grad.data, tidx.numpy())
+    np.testing.assert_array_equal(idx_no_grad.array, tidx.numpy())
 
 
 def test_max_pool_layer_returns_indices_like_torch():
@@ -175,15 +175,15 @@ def test_max_pool_layer_returns_indices_like_torch():
     y, idx = nn.MaxPool2d(2, ceil_mode=True, return_indices=True)(gn.tensor(x))
     ty, tidx = tnn.MaxPool2d(2, ceil_mode=True, return_indices=True)(torch.tensor(x))
     assert tuple(y.shape) == (1, 2, 3, 3)
-    np.testing.assert_array_equal(y.data, ty.numpy())
-    np.testing.assert_array_equal(idx.data, tidx.numpy())
+    np.testing.assert_array_equal(y.array, ty.numpy())
+    np.testing.assert_array_equal(idx.array, tidx.numpy())
 
 
 def test_max_pool_without_grad_keeps_no_indices_and_gives_the_same_values():
     x = gn.randn(2, 3, 8, 8)
     with gn.no_grad():
         y = F(gn).max_pool2d(x, 2)
-    np.testing.assert_array_equal(y.data, x.data.reshape(2, 3, 4, 2, 4, 2).max(axis=(3, 5)))
+    np.testing.assert_array_equal(y.array, x.array.reshape(2, 3, 4, 2, 4, 2).max(axis=(3, 5)))
 
 
 @pytest.mark.parametrize("call, error, message", [
@@ -212,7 +212,7 @@ def test_layer_norm_is_accurate_far_from_zero():
     # E[x^2] - E[x]^2 would lose every digit here in float32; subtracting the mean first does not
     x = (np.random.default_rng(0).standard_normal((3, 6)) * 0.01 + 100).astype(np.float32)
     exact = torch.nn.functional.layer_norm(torch.tensor(x, dtype=torch.float64), (6,)).numpy()
-    np.testing.assert_allclose(F(gn).layer_norm(gn.tensor(x), (6,)).data, exact, atol=2e-3)
+    np.testing.assert_allclose(F(gn).layer_norm(gn.tensor(x), (6,)).array, exact, atol=2e-3)
 
 
 # ------------------------------------------------------------------ layers
@@ -235,20 +235,20 @@ def test_batch_norm_running_statistics_follow_torch(kind, shape, momentum):
         x = (rng.standard_normal(shape) * (step + 1) + step).astype(np.float32)
         gx, tx = gn.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
         y, ty = ours(gx), theirs(tx)
-        np.testing.assert_allclose(y.data, ty.detach().numpy(), rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(y.array, ty.detach().numpy(), rtol=1e-4, atol=1e-5)
         (y * y * y).sum().backward()
         (ty * ty * ty).sum().backward()
-        np.testing.assert_allclose(gx.grad.data, tx.grad.numpy(), rtol=1e-4, atol=1e-4)
+        np.testing.assert_allclose(gx.grad.array, tx.grad.numpy(), rtol=1e-4, atol=1e-4)
         for name in ("weight", "bias"):
-            np.testing.assert_allclose(getattr(ours, name).grad.data, getattr(theirs, name).grad.numpy(),
+            np.testing.assert_allclose(getattr(ours, name).grad.array, getattr(theirs, name).grad.numpy(),
                                        rtol=1e-4, atol=1e-4)
         for name, buf in theirs.named_buffers():
-            np.testing.assert_allclose(getattr(ours, name).data, buf.numpy(), rtol=1e-6, atol=1e-7,
+            np.testing.assert_allclose(getattr(ours, name).array, buf.numpy(), rtol=1e-6, atol=1e-7,
                                        err_msg=f"step {step}: {name}")
     ours.eval()
     theirs.eval()
     x = rng.standard_normal(shape).astype(np.float32)
-    np.testing.assert_allclose(ours(gn.tensor(x)).data, theirs(torch.tensor(x)).detach().numpy(),
+    np.testing.assert_allclose(ours(gn.tensor(x)).array, theirs(torch.tensor(x)).detach().numpy(),
                                rtol=1e-5, atol=1e-6)
     assert int(ours.num_batches_tracked.item()) == 3
 
@@ -263,7 +263,7 @@ def test_batch_norm_options_match_torch(kw):
     for mode in ("train", "eval"):
         getattr(ours, mode)()
         getattr(theirs, mode)()
-        np.testing.assert_allclose(ours(gn.tensor(x)).data, theirs(torch.tensor(x)).detach().numpy(),
+        np.testing.assert_allclose(ours(gn.tensor(x)).array, theirs(torch.tensor(x)).detach().numpy(),
                                    rtol=1e-5, atol=1e-5, err_msg=mode)
 
 
@@ -282,10 +282,10 @@ def test_layer_norm_layer_matches_torch(args, kw):
     x = np.random.default_rng(0).standard_normal((2, 3, 5)).astype(np.float32)
     gx, tx = gn.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     y, ty = ours(gx), theirs(tx)
-    np.testing.assert_allclose(y.data, ty.detach().numpy(), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(y.array, ty.detach().numpy(), rtol=1e-5, atol=1e-5)
     (y * y * y).sum().backward()
     (ty * ty * ty).sum().backward()
-    np.testing.assert_allclose(gx.grad.data, tx.grad.numpy(), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(gx.grad.array, tx.grad.numpy(), rtol=1e-4, atol=1e-4)
 
 
 @pytest.mark.parametrize("kind, args, kw", [
@@ -299,7 +299,8 @@ def test_pool_layers_match_torch(kind, args, kw):
     ours.eval()
     theirs.eval()
     x = np.random.default_rng(0).standard_normal((2, 3, 7, 8)).astype(np.float32)
-    np.testing.assert_allclose(ours(gn.tensor(x)).data, theirs(torch.tensor(x)).numpy(), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(ours(gn.tensor(x)).array, theirs(torch.tensor(x)).numpy(),
+                               rtol=1e-6, atol=1e-6)
 
 
 # ----------------------------------------------------------------- dropout2d
@@ -309,23 +310,23 @@ def test_dropout2d_drops_whole_channels_and_scales_the_rest():
     x = gn.tensor(x, requires_grad=True)
     layer = nn.Dropout2d(0.25)
     y = layer(x)
-    ratio = y.data / x.data
+    ratio = y.array / x.array
     per_channel = ratio.reshape(64, 32, -1)
     assert np.ptp(per_channel, axis=-1).max() < 1e-6, "a channel is either all kept or all dropped"
     assert np.all(np.isclose(ratio, 0) | np.isclose(ratio, 1 / 0.75, rtol=1e-6))
     dropped = (per_channel[..., 0] == 0).mean()
     assert 0.21 < dropped < 0.29
     y.backward(gn.ones(*y.shape))
-    np.testing.assert_allclose(x.grad.data, ratio, rtol=1e-6)
+    np.testing.assert_allclose(x.grad.array, ratio, rtol=1e-6)
     layer.eval()
     assert layer(x) is x
     assert F(gn).dropout2d(x, 0.0) is x
-    assert not np.any(F(gn).dropout2d(x, 1.0).data)
+    assert not np.any(F(gn).dropout2d(x, 1.0).array)
     gn.manual_seed(5)
-    first = F(gn).dropout2d(x, 0.5).data
+    first = F(gn).dropout2d(x, 0.5).array
     gn.manual_seed(5)
-    np.testing.assert_array_equal(F(gn).dropout2d(x, 0.5).data, first)
-    sequence = F(gn).dropout2d(gn.ones(8, 4, 10), 0.5).data  # (N, C, L): whole channels too
+    np.testing.assert_array_equal(F(gn).dropout2d(x, 0.5).array, first)
+    sequence = F(gn).dropout2d(gn.ones(8, 4, 10), 0.5).array  # (N, C, L): whole channels too
     assert np.all(sequence.min(-1) == sequence.max(-1))
 
 
@@ -340,13 +341,13 @@ def test_pooling_conv_outputs_keeps_their_memory_layout_and_matches_torch(pool):
     x = np.random.default_rng(0).standard_normal((4, 2, 10, 9)).astype(np.float32)
     gx, tx = gn.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     hidden = ours[:3](gx)
-    assert not hidden.data.flags.c_contiguous  # a (C, H, W, N) array seen as (N, C, H, W)
+    assert not hidden.array.flags.c_contiguous  # a (C, H, W, N) array seen as (N, C, H, W)
     pooled = ours[2]
-    inner = hidden.grad_fn.inputs[0].data
+    inner = hidden.grad_fn.inputs[0].array
     y = ours[3:](hidden)
-    np.testing.assert_allclose(y.data, theirs(tx).detach().numpy(), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(y.array, theirs(tx).detach().numpy(), rtol=1e-4, atol=1e-5)
     grad = gn.autograd.grad(y.sum(), [hidden.grad_fn.inputs[0]], retain_graph=True)[0]
-    assert np.argsort(grad.data.strides).tolist() == np.argsort(inner.strides).tolist(), pooled
+    assert np.argsort(grad.array.strides).tolist() == np.argsort(inner.strides).tolist(), pooled
     y.sum().backward()
     theirs(tx).sum().backward()
-    np.testing.assert_allclose(gx.grad.data, tx.grad.numpy(), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(gx.grad.array, tx.grad.numpy(), rtol=1e-4, atol=1e-4)

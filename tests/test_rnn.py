@@ -66,16 +66,16 @@ def _compare_with_torch(ours, theirs, our_in, their_in, call, rtol=1e-5, atol=1e
     rng = _rng(7)
     ups = [rng.standard_normal(tuple(w.shape)).astype(np.float32) for w in want]
     for g, w in zip(got, want):
-        np.testing.assert_allclose(g.data, w.detach().numpy(), rtol=rtol, atol=atol)
+        np.testing.assert_allclose(g.array, w.detach().numpy(), rtol=rtol, atol=atol)
     sum(((g * glassnet.tensor(u)).sum() for g, u in zip(got, ups)), glassnet.tensor(0.0)).backward()
     sum((w * torch.tensor(u)).sum() for w, u in zip(want, ups)).backward()
     for a, b in zip(our_in, their_in):
-        np.testing.assert_allclose(a.grad.data, b.grad.numpy(), rtol=rtol, atol=atol)
+        np.testing.assert_allclose(a.grad.array, b.grad.numpy(), rtol=rtol, atol=atol)
     ours_p, theirs_p = dict(ours.named_parameters()), dict(theirs.named_parameters())
     assert list(ours_p) == list(theirs_p)
     for name, p in ours_p.items():
         want = theirs_p[name].grad.numpy()
-        np.testing.assert_allclose(p.grad.data, want, rtol=rtol, atol=atol, err_msg=name)
+        np.testing.assert_allclose(p.grad.array, want, rtol=rtol, atol=atol, err_msg=name)
 
 
 # ----------------------------------------------------------------- cells
@@ -122,8 +122,8 @@ def test_cell_without_state_starts_from_zeros():
     x = glassnet.randn(4, 3)
     h, c = cell(x)
     h0, c0 = cell(x, (glassnet.zeros(4, 2), glassnet.zeros(4, 2)))
-    np.testing.assert_array_equal(h.data, h0.data)
-    np.testing.assert_array_equal(c.data, c0.data)
+    np.testing.assert_array_equal(h.array, h0.array)
+    np.testing.assert_array_equal(c.array, c0.array)
 
 
 # ---------------------------------------------------------------- layers
@@ -202,7 +202,7 @@ def test_fused_backward_equals_composed_backward(kind):
     fast = grad(outs, wrt, ups, retain_graph=True)
     slow = grad(outs, wrt, ups, create_graph=True)
     for f, s in zip(fast, slow):
-        np.testing.assert_allclose(f.data, s.detach().data, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(f.array, s.detach().array, rtol=1e-10, atol=1e-12)
     mode = {"RNN": "RNN_TANH", "RNN_relu": "RNN_RELU"}.get(kind, kind)
     x = inputs[0].reshape(-1, 4)
     states = [s[0] for s in inputs[1:]]
@@ -210,7 +210,7 @@ def test_fused_backward_equals_composed_backward(kind):
     want = run(x, *states, *list(layer.parameters())[:4])
     got = R.recurrence(mode, x, states, *list(layer.parameters())[:4], np.full(5, 3))
     for g, w in zip(got, want):
-        np.testing.assert_allclose(g.data, w.data, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(g.array, w.array, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("mode", ["RNN_TANH", "RNN_RELU", "LSTM", "GRU"])
@@ -229,11 +229,11 @@ def test_one_sequence_of_any_length_matches_the_composed_cells(mode, dtype, step
     want = R.composed_recurrence(mode, np.ones(steps, np.int64), reverse=False)(x, *states, *weights)
     tol = 1e-6 if dtype == np.float32 else 1e-12
     for g, w in zip(got, want):
-        np.testing.assert_allclose(g.data, w.data, rtol=tol, atol=tol)
+        np.testing.assert_allclose(g.array, w.array, rtol=tol, atol=tol)
     fast = grad(got[0].sum(), [x, *weights])
     slow = grad(want[0].sum(), [x, *weights])
     for f, w in zip(fast, slow):
-        np.testing.assert_allclose(f.data, w.data, rtol=10 * tol, atol=10 * tol)
+        np.testing.assert_allclose(f.array, w.array, rtol=10 * tol, atol=10 * tol)
 
 
 def test_long_sequence_gradient_survives_subnormal_flush():
@@ -245,9 +245,9 @@ def test_long_sequence_gradient_survives_subnormal_flush():
     gx, tx = glassnet.tensor(x, requires_grad=True), torch.tensor(x, dtype=torch.float64, requires_grad=True)
     ours(gx)[0][-1].sum().backward()
     theirs(tx)[0][-1].sum().backward()
-    np.testing.assert_allclose(gx.grad.data, tx.grad.numpy(), rtol=1e-4, atol=1e-7)
+    np.testing.assert_allclose(gx.grad.array, tx.grad.numpy(), rtol=1e-4, atol=1e-7)
     for (name, p), q in zip(ours.named_parameters(), theirs.parameters()):
-        np.testing.assert_allclose(p.grad.data, q.grad.numpy(), rtol=1e-4, atol=1e-6, err_msg=name)
+        np.testing.assert_allclose(p.grad.array, q.grad.numpy(), rtol=1e-4, atol=1e-6, err_msg=name)
 
 
 def test_flush_zeroes_only_negligible_numbers():
@@ -264,18 +264,18 @@ def test_dropout_between_layers_only_in_training():
     ours, theirs = _pair("LSTM", 4, 5, num_layers=2, dropout=1.0)
     x = _rng(10).standard_normal((6, 2, 4)).astype(np.float32)
     # p = 1 zeroes the first layer's output: the second layer then sees zeros, in both libraries.
-    np.testing.assert_allclose(ours(glassnet.tensor(x))[0].data, theirs(torch.tensor(x))[0].detach().numpy(),
+    np.testing.assert_allclose(ours(glassnet.tensor(x))[0].array, theirs(torch.tensor(x))[0].detach().numpy(),
                                rtol=1e-5, atol=1e-6)
     ours.eval()
     theirs.eval()
-    np.testing.assert_allclose(ours(glassnet.tensor(x))[0].data, theirs(torch.tensor(x))[0].detach().numpy(),
+    np.testing.assert_allclose(ours(glassnet.tensor(x))[0].array, theirs(torch.tensor(x))[0].detach().numpy(),
                                rtol=1e-5, atol=1e-6)
     half = nn.GRU(4, 5, num_layers=2, dropout=0.5)
     glassnet.manual_seed(1)
-    a = half(glassnet.tensor(x))[0].data
+    a = half(glassnet.tensor(x))[0].array
     glassnet.manual_seed(1)
-    b = half(glassnet.tensor(x))[0].data
-    c = half(glassnet.tensor(x))[0].data
+    b = half(glassnet.tensor(x))[0].array
+    c = half(glassnet.tensor(x))[0].array
     np.testing.assert_array_equal(a, b)
     assert not np.allclose(a, c)
     with pytest.warns(UserWarning, match="non-zero dropout expects num_layers greater than 1"):
@@ -290,13 +290,13 @@ def test_state_dict_moves_both_ways(kind):
         kind, kwargs = "RNN", dict(kwargs, nonlinearity="relu")
     ours, theirs = getattr(nn, kind)(4, 6, **kwargs), getattr(tnn, kind)(4, 6, **kwargs)
     assert list(ours.state_dict()) == list(theirs.state_dict())
-    theirs.load_state_dict({k: torch.from_numpy(v.data.copy()) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict({k: torch.from_numpy(v.array.copy()) for k, v in ours.state_dict().items()})
     x = _rng(11).standard_normal((5, 3, 4)).astype(np.float32)
-    np.testing.assert_allclose(ours(glassnet.tensor(x))[0].data, theirs(torch.tensor(x))[0].detach().numpy(),
+    np.testing.assert_allclose(ours(glassnet.tensor(x))[0].array, theirs(torch.tensor(x))[0].detach().numpy(),
                                rtol=1e-5, atol=1e-6)
     fresh = getattr(nn, kind)(4, 6, **kwargs)
     fresh.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
-    np.testing.assert_array_equal(fresh(glassnet.tensor(x))[0].data, ours(glassnet.tensor(x))[0].data)
+    np.testing.assert_array_equal(fresh(glassnet.tensor(x))[0].array, ours(glassnet.tensor(x))[0].array)
 
 
 @pytest.mark.parametrize("kind", ["RNNCell", "LSTMCell", "GRUCell"])
@@ -308,7 +308,7 @@ def test_cell_state_dict_keys_match_torch(kind):
                          ids=["LSTM", "GRUCell"])
 def test_init_is_uniform_within_one_over_sqrt_hidden(module):
     bound = 1 / math.sqrt(400)
-    values = np.concatenate([p.data.ravel() for p in module.parameters()])
+    values = np.concatenate([p.array.ravel() for p in module.parameters()])
     assert np.abs(values).max() <= bound
     assert np.abs(values).max() > 0.99 * bound
     assert abs(values.std() - bound / math.sqrt(3)) < 0.01 * bound

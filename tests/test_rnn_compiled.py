@@ -24,8 +24,8 @@ def _run(layer, x, lengths):
     states = states if isinstance(states, tuple) else (states,)
     padded, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True)
     (padded.sum() + sum((s * s).sum() for s in states)).backward()
-    grads = [p.grad.data.copy() for p in layer.parameters()]
-    return [padded.data, x.grad.data] + [s.data for s in states] + grads
+    grads = [p.grad.array.copy() for p in layer.parameters()]
+    return [padded.array, x.grad.array] + [s.array for s in states] + grads
 
 
 @pytest.mark.parametrize("mode, compiled, plain", [("LSTM", RN.FusedLSTMKernel, LSTMKernel),
@@ -90,4 +90,4 @@ def test_nan_and_inf_are_not_hidden(elementwise):
         x = glassnet.tensor(np.full((6, 2, 3), np.nan, np.float32), requires_grad=True)
         out, _ = layer(x)
         out.sum().backward()
-        assert np.isnan(out.data).all() and np.isnan(x.grad.data).all()
+        assert np.isnan(out.array).all() and np.isnan(x.grad.array).all()

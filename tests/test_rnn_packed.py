@@ -42,22 +42,22 @@ def test_pack_and_pad_match_torch(batch_first, enforce_sorted):
     ours = grnn.pack_padded_sequence(gx, lengths, batch_first=batch_first, enforce_sorted=enforce_sorted)
     theirs = trnn.pack_padded_sequence(tx, torch.tensor(lengths), batch_first=batch_first,
                                        enforce_sorted=enforce_sorted)
-    np.testing.assert_array_equal(ours.data.data, theirs.data.detach().numpy())
-    np.testing.assert_array_equal(ours.batch_sizes.data, theirs.batch_sizes.numpy())
+    np.testing.assert_array_equal(ours.data.array, theirs.data.detach().numpy())
+    np.testing.assert_array_equal(ours.batch_sizes.array, theirs.batch_sizes.numpy())
     pairs = [(ours.sorted_indices, theirs.sorted_indices), (ours.unsorted_indices, theirs.unsorted_indices)]
     for a, b in pairs:
         assert (a is None) == (b is None)
         if a is not None:
-            np.testing.assert_array_equal(a.data, b.numpy())
+            np.testing.assert_array_equal(a.array, b.numpy())
     options = dict(batch_first=batch_first, padding_value=-1.0, total_length=6)
     pad_g, len_g = grnn.pad_packed_sequence(ours, **options)
     pad_t, len_t = trnn.pad_packed_sequence(theirs, **options)
-    np.testing.assert_array_equal(pad_g.data, pad_t.detach().numpy())
-    np.testing.assert_array_equal(len_g.data, len_t.numpy())
+    np.testing.assert_array_equal(pad_g.array, pad_t.detach().numpy())
+    np.testing.assert_array_equal(len_g.array, len_t.numpy())
     up = np.random.default_rng(1).standard_normal(pad_t.shape).astype(np.float32)
     (pad_g * glassnet.tensor(up)).sum().backward()
     (pad_t * torch.tensor(up)).sum().backward()
-    np.testing.assert_array_equal(gx.grad.data, tx.grad.numpy())
+    np.testing.assert_array_equal(gx.grad.array, tx.grad.numpy())
 
 
 def test_pad_sequence_and_pack_sequence_match_torch():
@@ -67,11 +67,11 @@ def test_pad_sequence_and_pack_sequence_match_torch():
         for side in ("right", "left"):
             got = grnn.pad_sequence([glassnet.tensor(s) for s in seqs], batch_first, 0.5, side)
             want = trnn.pad_sequence([torch.tensor(s) for s in seqs], batch_first, 0.5, side)
-            np.testing.assert_array_equal(got.data, want.numpy())
+            np.testing.assert_array_equal(got.array, want.numpy())
     got = grnn.pack_sequence([glassnet.tensor(s) for s in seqs], enforce_sorted=False)
     want = trnn.pack_sequence([torch.tensor(s) for s in seqs], enforce_sorted=False)
-    np.testing.assert_array_equal(got.data.data, want.data.numpy())
-    np.testing.assert_array_equal(got.batch_sizes.data, want.batch_sizes.numpy())
+    np.testing.assert_array_equal(got.data.array, want.data.numpy())
+    np.testing.assert_array_equal(got.batch_sizes.array, want.batch_sizes.numpy())
 
 
 @pytest.mark.parametrize("kind", ["LSTM", "GRU", "RNN"])
@@ -94,13 +94,13 @@ def test_packed_layer_matches_torch(kind, batch_first):
     got, want = run(grnn, ours, g_in), run(trnn, theirs, t_in)
     ups = [rng.standard_normal(tuple(w.shape)).astype(np.float32) for w in want]
     for g, w in zip(got, want):
-        np.testing.assert_allclose(g.data, w.detach().numpy(), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(g.array, w.detach().numpy(), rtol=1e-5, atol=1e-6)
     sum((g * glassnet.tensor(u)).sum() for g, u in zip(got, ups)).backward()
     sum((w * torch.tensor(u)).sum() for w, u in zip(want, ups)).backward()
     for a, b in zip(g_in, t_in):
-        np.testing.assert_allclose(a.grad.data, b.grad.numpy(), rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(a.grad.array, b.grad.numpy(), rtol=1e-5, atol=1e-5)
     for (name, p), q in zip(ours.named_parameters(), theirs.parameters()):
-        np.testing.assert_allclose(p.grad.data, q.grad.numpy(), rtol=1e-5, atol=1e-5, err_msg=name)
+        np.testing.assert_allclose(p.grad.array, q.grad.numpy(), rtol=1e-5, atol=1e-5, err_msg=name)
 
 
 @pytest.mark.parametrize("kind", ["LSTM", "GRU"])
@@ -112,14 +112,14 @@ def test_padding_changes_nothing(kind):
     out, hn = layer(packed)
     padded, lengths = grnn.pad_packed_sequence(out, batch_first=True)
     finals = hn if isinstance(hn, tuple) else (hn,)
-    np.testing.assert_array_equal(lengths.data, LENGTHS)
+    np.testing.assert_array_equal(lengths.array, LENGTHS)
     for b, n in enumerate(LENGTHS):
         alone, hn_alone = layer(glassnet.tensor(x[b : b + 1, :n]))
         alone_finals = hn_alone if isinstance(hn_alone, tuple) else (hn_alone,)
-        np.testing.assert_allclose(padded.data[b, :n], alone.data[0], rtol=1e-5, atol=1e-6)
-        np.testing.assert_array_equal(padded.data[b, n:], 0)
+        np.testing.assert_allclose(padded.array[b, :n], alone.array[0], rtol=1e-5, atol=1e-6)
+        np.testing.assert_array_equal(padded.array[b, n:], 0)
         for f, a in zip(finals, alone_finals):
-            np.testing.assert_allclose(f.data[:, b], a.data[:, 0], rtol=1e-5, atol=1e-6)
+            np.testing.assert_allclose(f.array[:, b], a.array[:, 0], rtol=1e-5, atol=1e-6)
 
 
 def test_packed_lstm_gradcheck():

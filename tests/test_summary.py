@@ -138,11 +138,11 @@ def test_model_is_left_as_it_was():
     model[2].train()
     model[1].eval()
     before = {name: m.training for name, m in model.named_modules()}
-    weights = [p.data.copy() for p in model.parameters()]
+    weights = [p.array.copy() for p in model.parameters()]
     summary(model, (784,), print_fn=None)
     assert {name: m.training for name, m in model.named_modules()} == before
     assert all("forward" not in m.__dict__ for m in model.modules())
-    assert all(np.array_equal(w, p.data) for w, p in zip(weights, model.parameters()))
+    assert all(np.array_equal(w, p.array) for w, p in zip(weights, model.parameters()))
     assert all(p.grad is None for p in model.parameters())
 
 

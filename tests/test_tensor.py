@@ -45,11 +45,11 @@ def test_tensor_copies_from_numpy_shares():
     f = gn.from_numpy(a)
     a[0] = 5
     assert f.dtype == gn.float64 and f.tolist()[0] == 5.0
-    f.data[1] = 7
+    f.array[1] = 7
     assert a[1] == 7
     b = gn.tensor([1.0, 2.0])
     c = gn.tensor(b)
-    c.data[0] = 9
+    c.array[0] = 9
     assert b.tolist() == [1.0, 2.0]
 
 
@@ -117,7 +117,7 @@ def test_attributes():
     with pytest.raises(RuntimeError, match="detach"):
         x.numpy()
     d = x.detach()
-    assert isinstance(d.numpy(), np.ndarray) and d.numpy() is x.data
+    assert isinstance(d.numpy(), np.ndarray) and d.numpy() is x.array
     assert x[1, 2].item() == 6.0 and isinstance(gn.tensor(3).item(), int)
     with pytest.raises(ValueError, match=r"one-element.*\(2, 3\)"):
         x.item()
@@ -179,9 +179,9 @@ def test_method_name_like_torch(name):
 
 def test_inplace_methods():
     x = gn.tensor([1.0, 2.0])
-    data = x.data
+    data = x.array
     x.add_(gn.tensor([1.0, 1.0]), alpha=2).mul_(2).sub_(1).div_(2)
-    assert x.data is data and x.tolist() == [2.5, 3.5]
+    assert x.array is data and x.tolist() == [2.5, 3.5]
     w = gn.tensor([1.0], requires_grad=True)
     with pytest.raises(RuntimeError, match="add_.*no_grad"):
         w.add_(1.0)
@@ -253,3 +253,30 @@ def test_repr_names_dtype_and_grad_fn():
     y = gn.tensor([1.0], requires_grad=True) * 2
     assert repr(y).startswith("tensor([2.], grad_fn=<Mul")
     assert "..." in repr(gn.zeros(5000))
+
+
+def test_data_is_a_detached_tensor_sharing_the_parameters_storage():
+    import glassnet.nn as nn
+
+    layer = nn.Linear(3, 2)
+    w = layer.weight
+    assert isinstance(w.data, gn.Tensor)
+    assert not w.data.requires_grad and w.data.grad_fn is None
+    assert np.shares_memory(w.data.array, w.array)
+    before = w.array.copy()
+    w.data[:] += 1
+    np.testing.assert_array_equal(w.array, before + 1)
+    w.data *= w.data.abs() >= 1.2
+    np.testing.assert_array_equal(w.array, np.where(np.abs(before + 1) >= 1.2, before + 1, 0))
+    assert w.requires_grad and w.is_leaf
+    w.data.fill_(0.5)
+    np.testing.assert_array_equal(w.array, 0.5)
+
+
+def test_assigning_data_swaps_the_array_and_keeps_the_graph_out():
+    w = gn.ones(2, 3, requires_grad=True)
+    w.data = gn.zeros(2, 3)
+    np.testing.assert_array_equal(w.array, 0)
+    assert w.requires_grad
+    loss = (w.data * 2).sum()
+    assert not loss.requires_grad

@@ -56,7 +56,7 @@ def check_gradients(fn, grads):
     for i, grad in enumerate(grads):
         if grad is None:
             continue
-        data = grad.data
+        data = grad.array
         if data.dtype.kind == "f" and not np.isfinite(data).all():
             kind = "NaN" if np.isnan(data).any() else "inf"
             made = getattr(fn, "created_at", None)

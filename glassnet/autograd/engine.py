@@ -77,13 +77,13 @@ def run_backward(outputs, grad_outputs, retain_graph=False, create_graph=False, 
 
 def _checked(fn, tensor, grad):
     """The gradient, if it fits its input; a gradient keeps its input's dtype."""
-    if grad.data.shape != tensor.data.shape:
+    if grad.array.shape != tensor.array.shape:
         raise RuntimeError(
             f"{fn.name}.backward gave a gradient of shape {grad.shape} "
             f"for an input of shape {tensor.shape}"
         )
-    if grad.data.dtype != tensor.data.dtype:  # float32 mixed with float64
-        grad = grad.to(tensor.data.dtype)
+    if grad.array.dtype != tensor.array.dtype:  # float32 mixed with float64
+        grad = grad.to(tensor.array.dtype)
     return grad
 
 
@@ -97,7 +97,7 @@ class _Walk:
         self.node_grads = {}  # node -> list of its output gradients, summed
         # ids of arrays that a .grad must not share: those already placed in
         # some .grad, and the caller's own gradient arrays.
-        self.stored = {id(g.data) for g in grad_outputs}
+        self.stored = {id(g.array) for g in grad_outputs}
 
     def deliver(self, tensor, grad):
         if self.wanted is not None and id(tensor) in self.wanted:
@@ -135,7 +135,7 @@ def _store_grad(tensor, grad, create_graph, stored):
     fresh arrays (most matmul and sum results) are kept as they are.
     """
     if not create_graph:
-        data = grad.data
+        data = grad.array
         if not (data.flags.owndata and data.flags.writeable) or id(data) in stored:
             data = data.copy()
         stored.add(id(data))

@@ -62,7 +62,7 @@ class Function:
         # Known before forward, as in PyTorch, so that forward keeps only what
         # backward will use (a convolution's unfolded input, a pool's argmax).
         fn.needs_input_grad = needs if recording else (False,) * len(needs)
-        result = fn.forward(*[t.data for t in inputs])
+        result = fn.forward(*[t.array for t in inputs])
         if not recording:
             if type(result) is tuple:
                 return tuple([_make(o, None, 0) for o in result])

@@ -27,12 +27,12 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         if not out.requires_grad:
             raise RuntimeError(f"grad: output {i} does not require grad and has no grad_fn")
         if g is None:
-            if out.data.size != 1:
+            if out.array.size != 1:
                 raise RuntimeError(
                     f"grad: output {i} has shape {out.shape}; pass grad_outputs for "
                     "non-scalar outputs"
                 )
-            grad_outputs[i] = Tensor._make(np.ones_like(out.data), None, 0)
+            grad_outputs[i] = Tensor._make(np.ones_like(out.array), None, 0)
         elif not isinstance(g, Tensor):
             grad_outputs[i] = Tensor(g)
     for i, t in enumerate(inputs):
@@ -54,16 +54,16 @@ def vjp(func, inputs, v=None, create_graph=False):
     """``(func(inputs), v^T J)``: a vector-Jacobian product without forming J."""
     single = not isinstance(inputs, (tuple, list))
     inputs = tuple(
-        Tensor._make(t.data, None, 0).requires_grad_(True) if not create_graph else t
+        Tensor._make(t.array, None, 0).requires_grad_(True) if not create_graph else t
         for t in _as_tuple(inputs)
     )
     with _enabled():
         out = func(*inputs)
     if v is None:
-        v = Tensor._make(np.ones_like(out.data), None, 0)
+        v = Tensor._make(np.ones_like(out.array), None, 0)
     grads = grad(out, inputs, v, create_graph=create_graph, allow_unused=True)
     grads = tuple(
-        Tensor._make(np.zeros_like(t.data), None, 0) if g is None else g
+        Tensor._make(np.zeros_like(t.array), None, 0) if g is None else g
         for g, t in zip(grads, inputs)
     )
     return out.detach(), grads[0] if single else grads
@@ -77,19 +77,19 @@ def jacobian(func, inputs):
     """
     single = not isinstance(inputs, (tuple, list))
     inputs = tuple(
-        Tensor._make(t.data, None, 0).requires_grad_(True) for t in _as_tuple(inputs)
+        Tensor._make(t.array, None, 0).requires_grad_(True) for t in _as_tuple(inputs)
     )
     with _enabled():
         out = func(*inputs)
-    rows = [np.zeros((out.data.size,) + t.shape, dtype=t.data.dtype) for t in inputs]
-    for k in range(out.data.size):
-        basis = np.zeros(out.data.size, dtype=out.data.dtype)
+    rows = [np.zeros((out.array.size,) + t.shape, dtype=t.array.dtype) for t in inputs]
+    for k in range(out.array.size):
+        basis = np.zeros(out.array.size, dtype=out.array.dtype)
         basis[k] = 1
         v = Tensor._make(basis.reshape(out.shape), None, 0)
         grads = grad(out, inputs, v, retain_graph=True, allow_unused=True)
         for row, g in zip(rows, grads):
             if g is not None:
-                row[k] = g.data
+                row[k] = g.array
     jac = tuple(Tensor._make(r.reshape(out.shape + t.shape), None, 0) for r, t in zip(rows, inputs))
     return jac[0] if single else jac
 

@@ -16,7 +16,7 @@ def _outputs(result):
 
 def _weighted(fn, inputs, weights):
     """<weights, fn(inputs)> summed over every output: one number to differentiate."""
-    return sum(float(np.sum(o.data * w)) for o, w in zip(_outputs(fn(*inputs)), weights))
+    return sum(float(np.sum(o.array * w)) for o, w in zip(_outputs(fn(*inputs)), weights))
 
 
 def numerical_grad(fn, inputs, weights, eps):
@@ -31,12 +31,12 @@ def numerical_grad(fn, inputs, weights, eps):
         # Index the array itself (not a reshaped copy) so that a
         # non-contiguous input is perturbed too.
         for i in np.ndindex(t.shape):
-            orig = t.data[i]
-            t.data[i] = orig + eps
+            orig = t.array[i]
+            t.array[i] = orig + eps
             plus = _weighted(fn, inputs, weights)
-            t.data[i] = orig - eps
+            t.array[i] = orig - eps
             minus = _weighted(fn, inputs, weights)
-            t.data[i] = orig
+            t.array[i] = orig
             g[i] = (plus - minus) / (2 * eps)
         results.append(g)
     return results
@@ -52,7 +52,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
     """
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
     for i, t in enumerate(inputs):
-        if t.requires_grad and t.data.dtype != np.float64:
+        if t.requires_grad and t.array.dtype != np.float64:
             raise TypeError(
                 f"gradcheck: input {i} is {t.dtype}; use float64 inputs "
                 "(dtype=glassnet.float64) so finite differences are accurate"
@@ -73,7 +73,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
         analytic = [None] * len(wanted)
     numeric = [n for n in numerical_grad(fn, inputs, weights, eps) if n is not None]
     for pos, a, n in zip(positions, analytic, numeric):
-        a = np.zeros_like(n) if a is None else a.data
+        a = np.zeros_like(n) if a is None else a.array
         err = np.abs(a - n) - (atol + rtol * np.abs(n))
         if np.any(err > 0) or np.isnan(a).any() != np.isnan(n).any():
             worst = np.unravel_index(np.argmax(np.where(np.isnan(err), np.inf, err)), n.shape)

@@ -25,7 +25,7 @@ def collate_arrays(samples):
     """
     first = samples[0]
     if isinstance(first, Tensor):
-        return np.stack([s.data for s in samples])
+        return np.stack([s.array for s in samples])
     if isinstance(first, (np.ndarray, np.generic, Number)):
         return np.stack([np.asarray(s) for s in samples])
     if isinstance(first, str):

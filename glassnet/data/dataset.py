@@ -40,7 +40,7 @@ class Dataset:
 
 def _as_array(data):
     if isinstance(data, Tensor):
-        return data.data
+        return data.array
     return np.asarray(data)
 
 

@@ -17,7 +17,7 @@ from ..tensor import Tensor
 
 def _unwrap(x, where):
     is_tensor = isinstance(x, Tensor)
-    array = x.data if is_tensor else np.asarray(x)
+    array = x.array if is_tensor else np.asarray(x)
     if array.ndim < 2:
         raise ValueError(
             f"{where}: expected an array of shape (samples, features), got shape {array.shape}; "
@@ -145,7 +145,7 @@ class MinMaxScaler(_Scaler):
 
 
 def _class_indices(labels, num_classes, where):
-    array = np.asarray(labels.data if isinstance(labels, Tensor) else labels)
+    array = np.asarray(labels.array if isinstance(labels, Tensor) else labels)
     if array.dtype.kind == "f":
         if not np.all(np.isfinite(array)) or np.any(array != np.round(array)):
             raise TypeError(f"{where}: labels must be whole numbers (class indices), got non-integer values")

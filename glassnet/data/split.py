@@ -14,7 +14,7 @@ from ._random import as_generator
 
 def _take(data, indices):
     if isinstance(data, Tensor):
-        return Tensor._make(data.data[indices], None, 0)
+        return Tensor._make(data.array[indices], None, 0)
     return np.asarray(data)[indices]
 
 

@@ -50,7 +50,7 @@ def _flatten(obj):
     def encode(value, path):
         where = ".".join(path)
         if isinstance(value, (Tensor, np.ndarray)):
-            array = value.data if isinstance(value, Tensor) else value
+            array = value.array if isinstance(value, Tensor) else value
             if array.dtype.kind not in "biuf" or array.dtype.itemsize > 8:
                 raise TypeError(f"glassnet.save: {where!r} has dtype {array.dtype}, which can't be stored")
             if where in arrays:

@@ -18,7 +18,7 @@ class Initializer:
     """Fills a tensor in place: ``initializer(tensor)``."""
 
     def __call__(self, tensor):
-        tensor.data[...] = self.sample(tensor.shape, tensor) if tensor.data.size else 0
+        tensor.array[...] = self.sample(tensor.shape, tensor) if tensor.array.size else 0
         return tensor
 
     def sample(self, shape, tensor):  # pragma: no cover - abstract

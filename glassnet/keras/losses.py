@@ -51,7 +51,7 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False):
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False):
     t, p = _tensors(y_true, y_pred)
     classes = p.shape[-1]
-    one_hot = np.eye(classes, dtype=p.dtype)[np.asarray(t.data, dtype=np.int64).reshape(p.shape[:-1])]
+    one_hot = np.eye(classes, dtype=p.dtype)[np.asarray(t.array, dtype=np.int64).reshape(p.shape[:-1])]
     return categorical_crossentropy(Tensor(one_hot), p, from_logits)
 
 

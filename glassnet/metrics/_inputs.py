@@ -20,7 +20,7 @@ from ..tensor import Tensor
 
 def to_numpy(x):
     if isinstance(x, Tensor):
-        return x.data
+        return x.array
     return np.asarray(x)
 
 

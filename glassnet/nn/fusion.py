@@ -79,14 +79,14 @@ def conv_relu_max_pool(conv, pool, x):
     except (RuntimeError, TypeError, ValueError) as error:
         raise conv.named_error(error) from None
     if (not C.channels_last(x.shape[1], conv.groups) and _pool_is_tile(pool, geom.out_size)
-            and tiles_suit(x.data, weight.data, geom, conv.groups)):
+            and tiles_suit(x.array, weight.array, geom, conv.groups)):
         count = tuple(n // 2 for n in geom.out_size)
-        y = conv_max_pool_tiled(x.data, weight.data, geom, count).transpose(3, 0, 1, 2)
+        y = conv_max_pool_tiled(x.array, weight.array, geom, count).transpose(3, 0, 1, 2)
     else:
         y = C.conv2d(x, weight, None, conv.stride, conv.padding, conv.dilation, conv.groups)
         y = P.max_pool2d(y, pool.kernel_size, pool.stride, pool.padding, pool.dilation,
-                         pool.ceil_mode).data
+                         pool.ceil_mode).array
     if bias is not None:
-        y += bias.data[:, None, None]
+        y += bias.array[:, None, None]
     np.clip(y, y.dtype.type(0), y.dtype.type(np.inf), out=y)
     return constant(y)

@@ -34,7 +34,7 @@ class _Uninitialized:
     cls_to_become = None
 
     def materialize(self, shape, dtype):
-        self.data = np.empty(shape, dtype)
+        self.array = np.empty(shape, dtype)
         self.__class__ = self.cls_to_become
 
     def detach(self):

@@ -271,7 +271,7 @@ class Module(KerasStyleTraining):
             if set_to_none:
                 param.grad = None
             elif param.grad is not None:
-                param.grad = Tensor._make(np.zeros_like(param.data), None, 0)
+                param.grad = Tensor._make(np.zeros_like(param.array), None, 0)
 
     def to(self, *args, dtype=None):
         """Convert floating parameters and buffers to ``dtype``, in place.
@@ -290,10 +290,10 @@ class Module(KerasStyleTraining):
         if dtype.kind != "f":
             raise TypeError(f"Module.to: expected a floating dtype, got {dtype}")
         for tensor in list(self.parameters()) + list(self.buffers()):
-            if tensor.data.dtype.kind == "f":
-                tensor.data = tensor.data.astype(dtype, copy=False)
+            if tensor.array.dtype.kind == "f":
+                tensor.array = tensor.array.astype(dtype, copy=False)
                 if tensor.grad is not None:
-                    tensor.grad = Tensor._make(tensor.grad.data.astype(dtype), None, 0)
+                    tensor.grad = Tensor._make(tensor.grad.array.astype(dtype), None, 0)
         return self
 
     def double(self):
@@ -347,7 +347,7 @@ class Module(KerasStyleTraining):
             if key not in state_dict:
                 continue
             value = state_dict[key]
-            array = np.asarray(value.data if isinstance(value, Tensor) else value)
+            array = np.asarray(value.array if isinstance(value, Tensor) else value)
             if array.dtype.kind not in "biuf":
                 raise TypeError(
                     f"load_state_dict: the value for {key!r} is a {type(value).__name__}; "
@@ -360,7 +360,7 @@ class Module(KerasStyleTraining):
             raise RuntimeError(self._load_error(missing if strict else [], unexpected if strict else [],
                                                 mismatched))
         for key, array in values.items():
-            own[key].data[...] = array
+            own[key].array[...] = array
         return IncompatibleKeys(missing, unexpected)
 
     def _load_error(self, missing, unexpected, mismatched):

@@ -98,19 +98,19 @@ class RNNBase(Module):
             hx = (hx,)
         packed = isinstance(input, PackedSequence)
         if packed:
-            x, batch_sizes = input.data, np.asarray(input.batch_sizes.data, np.int64)
+            x, batch_sizes = input.data, np.asarray(input.batch_sizes.array, np.int64)
             batch, unbatched = int(batch_sizes[0]), False
             self._check_input(x, 2)
         else:
             x, batch_sizes, batch, unbatched = self._time_major(input)
-        states = self._initial_states(hx, n_states, batch, unbatched, x.data.dtype)
+        states = self._initial_states(hx, n_states, batch, unbatched, x.array.dtype)
         if packed and input.sorted_indices is not None and hx is not None:
-            states = [getitem(s, (slice(None), input.sorted_indices.data)) for s in states]
+            states = [getitem(s, (slice(None), input.sorted_indices.array)) for s in states]
         output, finals = self._run(x, states, batch_sizes)
         finals = [stack(f, 0) for f in finals]
         if packed:
             if input.unsorted_indices is not None:
-                finals = [getitem(f, (slice(None), input.unsorted_indices.data)) for f in finals]
+                finals = [getitem(f, (slice(None), input.unsorted_indices.array)) for f in finals]
             output = PackedSequence(output, input.batch_sizes, input.sorted_indices, input.unsorted_indices)
         else:
             output = reshape(output, (len(batch_sizes), batch, output.shape[-1]))
@@ -147,7 +147,7 @@ class RNNBase(Module):
                 f"{self._describe()}: expected input of shape {what} with input_size={self.input_size}, "
                 f"got {tuple(x.shape)}"
             )
-        if x.data.dtype != self.weight_ih_l0.data.dtype:
+        if x.array.dtype != self.weight_ih_l0.array.dtype:
             raise TypeError(
                 f"{self._describe()}: input has dtype {x.dtype} but the weights are "
                 f"{self.weight_ih_l0.dtype}; convert one of them (.float() / .double())"

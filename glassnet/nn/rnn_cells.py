@@ -52,7 +52,7 @@ class RNNCellBase(Module):
                 f"{self._describe()}: expected input of shape (batch, {self.input_size}) or "
                 f"({self.input_size},), got {tuple(input.shape)}"
             )
-        if input.data.dtype != self.weight_ih.data.dtype:
+        if input.array.dtype != self.weight_ih.array.dtype:
             raise TypeError(
                 f"{self._describe()}: input has dtype {input.dtype} but the weights are "
                 f"{self.weight_ih.dtype}; convert one of them (.float() / .double())"
@@ -64,7 +64,7 @@ class RNNCellBase(Module):
         full = []
         for s in states:
             if s is None:
-                s = _zeros((batch, self.hidden_size), input.data.dtype)
+                s = _zeros((batch, self.hidden_size), input.array.dtype)
             elif unbatched:
                 s = unsqueeze(s, 0)
             if tuple(s.shape) != (batch, self.hidden_size):

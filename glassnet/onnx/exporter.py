@@ -89,8 +89,8 @@ def _as_tensors(value):
 
 def _traceable(tensor):
     """A new leaf over the same data that the record starts from (floats require grad)."""
-    t = Tensor._make(tensor.data, None, 0)
-    return t.requires_grad_(True) if t.data.dtype.kind == "f" else t
+    t = Tensor._make(tensor.array, None, 0)
+    return t.requires_grad_(True) if t.array.dtype.kind == "f" else t
 
 
 def _replace(obj, swap):
@@ -155,8 +155,8 @@ def _check_inputs_used(graph, in_names):
     if unused:
         raise ValueError(
             f"glassnet.onnx.export: the outputs do not depend on the input(s) {unused} through glassnet's "
-            "ops; the forward computes on arrays (.data, .numpy(), NumPy) or under no_grad, which a trace "
-            "cannot follow")
+            "ops; the forward computes on arrays (.data, .array, .numpy(), NumPy) or under no_grad, "
+            "which a trace cannot follow")
 
 
 def _dynamic_axes(dynamic_axes, values):

@@ -55,12 +55,12 @@ def batch_norm(ctx, module, args, kwargs, output):
 @converts_layer(keras_layers.BatchNormalization)
 def keras_batch_norm(ctx, module, args, kwargs, output):
     dtype = module.moving_mean.dtype
-    scale = 1 / np.sqrt(module.moving_variance.data.astype(np.float64) + module.epsilon)
+    scale = 1 / np.sqrt(module.moving_variance.array.astype(np.float64) + module.epsilon)
     if module.scale:
-        scale = scale * module.gamma.data
-    shift = -module.moving_mean.data * scale
+        scale = scale * module.gamma.array
+    shift = -module.moving_mean.array * scale
     if module.center:
-        shift = shift + module.beta.data
+        shift = shift + module.beta.array
     g = ctx.graph
     x = ctx.value(args[0] if args else kwargs["inputs"])
     scaled = g.add("Mul", [x, ctx.constant(scale.astype(dtype), module, "scale")])

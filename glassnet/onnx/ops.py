@@ -51,7 +51,7 @@ def where(ctx, node):
     if condition is None and (a.grad_fn is not None or b.grad_fn is not None):
         shape = np.broadcast_shapes(a.shape, b.shape)
         for op, compare in (("Greater", np.greater), ("Less", np.less), ("Equal", np.equal)):
-            if cond.shape == shape and np.array_equal(cond.data, compare(a.data, b.data)):
+            if cond.shape == shape and np.array_equal(cond.array, compare(a.array, b.array)):
                 condition = ctx.graph.add(op, [ctx.value(a), ctx.value(b)])
                 break
     condition = condition or ctx.value(cond)

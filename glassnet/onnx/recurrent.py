@@ -75,12 +75,12 @@ def recurrent_node(ctx, module, name, mode, sequence, weights, hidden, initial=(
 
 
 def _arrays(tensors):
-    return tuple(None if t is None else t.data for t in tensors)
+    return tuple(None if t is None else t.array for t in tensors)
 
 
 def _zeros(ctx, tensor):
     """Whether a state is a constant zero: ONNX's default, which also leaves the batch free."""
-    return id(tensor) not in ctx.names and tensor.grad_fn is None and not np.any(tensor.data)
+    return id(tensor) not in ctx.names and tensor.grad_fn is None and not np.any(tensor.array)
 
 
 @converts_layer(nn.RNNBase)

@@ -106,7 +106,7 @@ class Tracer:
         the record; made to require grad, what the forward does with them
         next is recorded like the rest.
         """
-        if tensor.grad_fn is None and tensor.data.dtype.kind == "f":
+        if tensor.grad_fn is None and tensor.array.dtype.kind == "f":
             tensor.requires_grad = True
         return self._name(tensor, name)
 
@@ -123,7 +123,7 @@ class Tracer:
         node = tensor.grad_fn
         if node is None:  # parameters, buffers, and what the forward made without the input
             stored = self._stored.get(id(tensor))
-            return self._name(tensor, self.graph.constant(tensor.data, stored and stored[0]))
+            return self._name(tensor, self.graph.constant(tensor.array, stored and stored[0]))
         for pending in self._pending(node):
             self._convert(pending)
         return self._converted[id(node)][1][tensor._index]
@@ -180,7 +180,7 @@ class Tracer:
         return self._running[-1] if self._running else self.model
 
     def _check_followed(self, module, args, kwargs, output):
-        """Refuse a module whose outputs left the record: NumPy on ``.data``, ``no_grad``, argmax..."""
+        """Refuse a module whose outputs left the record: NumPy on ``.array``, ``no_grad``, argmax..."""
         inputs = tensors_in((args, kwargs))
         if not any(self._traced(t) for t in inputs):
             return
@@ -191,7 +191,7 @@ class Tracer:
             raise UnsupportedError(
                 f"glassnet.onnx.export: no ONNX conversion for {describe(module, self.path(module))}: it "
                 "returns a tensor that does not come from its input through glassnet's ops (computed "
-                "on arrays, .data or .numpy(), under no_grad, or by an op without a gradient such as "
+                "on .data, .array or .numpy(), under no_grad, or by an op without a gradient such as "
                 f"argmax, a comparison or .long()), which a trace cannot follow; supported: {supported()}")
 
     def _traced(self, tensor):
@@ -200,7 +200,7 @@ class Tracer:
     def _is_stored(self, tensor):
         """A parameter or buffer, or a view of one (a slice of a table of positional encodings)."""
         return id(tensor) in self._stored or any(
-            np.may_share_memory(tensor.data, t.data) for _, t in self._stored.values())
+            np.may_share_memory(tensor.array, t.array) for _, t in self._stored.values())
 
 
 def _reaches(outputs, stop, node):

@@ -31,7 +31,7 @@ def as_target(name, input, target):
             f"{target.dtype}; convert it with target.float()"
         )
     if not target.requires_grad and target.dtype.kind == "f" and target.dtype != input.dtype:
-        target = const(target.data.astype(input.dtype))
+        target = const(target.array.astype(input.dtype))
     return target
 
 
@@ -50,7 +50,7 @@ def constant_weight(name, what, weight, like):
         return None
     if isinstance(weight, Tensor) and is_recording(weight):
         raise RuntimeError(f"{name}: {what} is not differentiable (as in PyTorch); pass {what}.detach()")
-    w = np.asarray(weight.data if isinstance(weight, Tensor) else weight, dtype=like.dtype)
+    w = np.asarray(weight.array if isinstance(weight, Tensor) else weight, dtype=like.dtype)
     try:
         fits = np.broadcast_shapes(w.shape, like.shape) == like.shape
     except ValueError:

@@ -19,9 +19,9 @@ def as_tensor(x, like=None):
     if isinstance(x, Tensor):
         return x
     if like is not None and isinstance(x, (int, float, bool, np.number)):
-        kind = like.data.dtype.kind
+        kind = like.array.dtype.kind
         if kind == "f" or (kind in "iu" and not isinstance(x, (float, np.floating))):
-            return Tensor._make(np.asarray(x, dtype=like.data.dtype), None, 0)
+            return Tensor._make(np.asarray(x, dtype=like.array.dtype), None, 0)
     return Tensor(x)
 
 
@@ -32,12 +32,12 @@ def promote(a, b):
     (NumPy would widen int64 with float32 to float64).  Integer tensors
     never require grad, so the cast is a constant.
     """
-    ka, kb = a.data.dtype.kind, b.data.dtype.kind
+    ka, kb = a.array.dtype.kind, b.array.dtype.kind
     if ka == kb or (ka != "f" and kb != "f"):
         return a, b
     if ka != "f":
-        return Tensor._make(a.data.astype(b.data.dtype), None, 0), b
-    return a, Tensor._make(b.data.astype(a.data.dtype), None, 0)
+        return Tensor._make(a.array.astype(b.array.dtype), None, 0), b
+    return a, Tensor._make(b.array.astype(a.array.dtype), None, 0)
 
 
 def normalize_dim(dim, ndim, name):

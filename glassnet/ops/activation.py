@@ -19,7 +19,7 @@ from ._util import normalize_dim
 
 
 def _check_float(x, name):
-    if x.data.dtype.kind != "f":
+    if x.array.dtype.kind != "f":
         raise TypeError(
             f"{name}: expected a floating-point tensor, got dtype {x.dtype}; convert it with .float()"
         )
@@ -67,7 +67,7 @@ class Relu(Function):
     def backward(self, g):
         mask = self.saved_outputs[0] > 0
         if first_order():
-            return _constant(g.data * mask)
+            return _constant(g.array * mask)
         return g * _constant(mask)
 
 
@@ -267,7 +267,7 @@ class Elu(Elementwise):
     def curvature(self):
         alpha = self.alpha
         # alpha e^x on the left, 0 on the right; clamping keeps e^x finite where it is unused
-        return lambda x: M.exp(M.clamp(x, max=0.0)) * _constant((x.data <= 0) * x.dtype.type(alpha))
+        return lambda x: M.exp(M.clamp(x, max=0.0)) * _constant((x.array <= 0) * x.dtype.type(alpha))
 
     def forward(self, x):
         dtype = x.dtype.type
@@ -290,7 +290,7 @@ class Softplus(Elementwise):
 
         def curvature(x):
             s = sigmoid(x * beta)
-            return s * (1 - s) * _constant((x.data * beta <= threshold) * x.dtype.type(beta))
+            return s * (1 - s) * _constant((x.array * beta <= threshold) * x.dtype.type(beta))
 
         return curvature
 

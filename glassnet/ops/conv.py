@@ -193,13 +193,13 @@ class Conv2d(Function):
         gx = Conv2dInputGrad.apply(g, w, geom=geom, groups=groups) if need[0] else None
         gw = gb = None
         if need[1] and first_order() and self.cols is not None:
-            gw = _const(weight_grad_from_cols(self.cols, g.data, w.shape, groups))
+            gw = _const(weight_grad_from_cols(self.cols, g.array, w.shape, groups))
         elif need[1]:
             gw = Conv2dWeightGrad.apply(x, g, geom=geom, groups=groups, w_shape=w.shape)
         if len(need) == 2:
             return gx, gw
         if need[2]:
-            gb = _const(g.data.sum(axis=(0, 2, 3))) if first_order() else R.sum(g, (0, 2, 3))
+            gb = _const(g.array.sum(axis=(0, 2, 3))) if first_order() else R.sum(g, (0, 2, 3))
         return gx, gw, gb
 
 
@@ -255,10 +255,10 @@ def check_conv_args(name, x, weight, bias, groups, spatial):
     if bias is not None and tuple(bias.shape) != (weight.shape[0],):
         raise RuntimeError(f"{name}: bias of shape {tuple(bias.shape)} should be ({weight.shape[0]},)")
     for t, what in [(weight, "weight"), (bias, "bias")]:
-        if t is not None and t.data.dtype != x.data.dtype:
+        if t is not None and t.array.dtype != x.array.dtype:
             raise TypeError(f"{name}: input has dtype {x.dtype} but the {what} has dtype {t.dtype}; "
                             "convert one so both match")
-    if x.data.dtype.kind != "f":
+    if x.array.dtype.kind != "f":
         raise TypeError(f"{name}: expected a floating-point input, got dtype {x.dtype}; use .float()")
 
 

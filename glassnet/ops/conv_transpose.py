@@ -63,6 +63,6 @@ def _check(x, weight, groups):
         raise RuntimeError(f"{name}: the input of shape {tuple(x.shape)} has {x.shape[1]} channels, but "
                            f"the weight of shape {tuple(weight.shape)} expects {weight.shape[0]} "
                            "(weight.shape[0])")
-    if x.data.dtype.kind != "f" or x.data.dtype != weight.data.dtype:
+    if x.array.dtype.kind != "f" or x.array.dtype != weight.array.dtype:
         raise TypeError(f"{name}: input ({x.dtype}) and weight ({weight.dtype}) must be floating point "
                         "and of one dtype")

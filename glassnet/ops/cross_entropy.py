@@ -83,7 +83,7 @@ def class_targets(name, input, target, weight, ignore_index, reduction):
     """Check class-index targets; return the input (an unbatched (C,) one made
     (1, C)), its ``ClassTargets`` and its ``Reduction``."""
     _check_input(name, input)
-    t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    t = target.array if isinstance(target, Tensor) else np.asarray(target)
     expected = input.shape[:1] + input.shape[2:] if input.ndim > 1 else ()
     if t.dtype.kind not in "iu":
         raise TypeError(
@@ -182,7 +182,7 @@ class _CrossEntropy(_IndexLoss):
         # grad = r (a softmax - b): a per sample, b from dense_targets
         a = (1 - eps) * t.target_weight + (eps * t.total_weight / n_classes) * t.valid
         if first_order():  # a few NumPy ops on the softmax kept from forward
-            r = self.reduction.upstream_array(g.data)
+            r = self.reduction.upstream_array(g.array)
             grad = self.probs * _col(a * r)
             grad[t.pick] -= (1 - eps) * t.target_weight * r
             if eps:
@@ -219,7 +219,7 @@ class _SoftCrossEntropy(Function):
 
     def forward(self, x, t):
         self.in_shape = x.shape
-        q = self.q = self.mix(t, None if self.cw is None else self.cw.data)
+        q = self.q = self.mix(t, None if self.cw is None else self.cw.array)
         shifted = x - x.max(axis=1, keepdims=True)
         q_dot = (q * shifted).sum(axis=1)
         probs = np.exp(shifted, out=shifted)
@@ -233,7 +233,7 @@ class _SoftCrossEntropy(Function):
         r = self.reduction.upstream(g)
         gx = gt = None
         if self.needs_input_grad[0] and first_order():
-            gx = const((self.probs * _col(self.q_sum) - self.q) * r.data)
+            gx = const((self.probs * _col(self.q_sum) - self.q) * r.array)
         elif self.needs_input_grad[0]:  # create_graph: through ops
             q = self.mix(t, self.cw)
             gx = (M.exp(x - R.logsumexp(x, 1, keepdim=True)) * R.sum(q, 1, keepdim=True) - q) * r
@@ -259,7 +259,7 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"{name}: label_smoothing must be in [0, 1], got {label_smoothing}")
     _check_input(name, input)
-    t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    t = target.array if isinstance(target, Tensor) else np.asarray(target)
     if t.shape == input.shape or t.dtype.kind == "f":
         return _soft_cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing)
     x, targets, reduce = class_targets(name, input, t, weight, ignore_index, reduction)
@@ -283,7 +283,7 @@ def _soft_cross_entropy(input, target, weight, ignore_index, reduction, eps):
         raise ValueError(f"{name}: ignore_index={ignore_index} is not supported with probability targets")
     target = as_target(name, input, target)
     x, t = (input, target) if input.ndim > 1 else (reshape(input, (1, -1)), reshape(target, (1, -1)))
-    cw = None if weight is None else const(_class_weight(name, weight, x.data))
+    cw = None if weight is None else const(_class_weight(name, weight, x.array))
     samples = x.shape[:1] + x.shape[2:]
     reduce = Reduction(reduction, samples, samples if input.ndim > 1 else (), float(np.prod(samples)))
     return _SoftCrossEntropy.apply(x, t, cw=cw, label_smoothing=eps, reduction=reduce)

@@ -43,7 +43,7 @@ def dropout(x, p=0.5, training=True):
     _check_p("dropout", p)
     if not training or p == 0:
         return x
-    if x.data.dtype.kind != "f":
+    if x.array.dtype.kind != "f":
         raise TypeError(
             f"dropout: expected a floating-point tensor, got dtype {x.dtype}; convert it with .float()"
         )

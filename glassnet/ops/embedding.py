@@ -48,7 +48,7 @@ class GatherRows(Function):
     def backward(self, g):
         num_rows = self.inputs[0].shape[0]
         if first_order():
-            out = scatter_add_rows(g.data, self.indices, num_rows, self.padding_idx)
+            out = scatter_add_rows(g.array, self.indices, num_rows, self.padding_idx)
             return Tensor._make(out, None, 0)
         return ScatterRows.apply(g, indices=self.indices, num_rows=num_rows, padding_idx=self.padding_idx)
 
@@ -80,7 +80,7 @@ def scatter_rows(g, indices, num_rows):
 
 def check_indices(indices, num_embeddings, who):
     """The index array of ``indices`` after checking dtype and range, with errors that say why."""
-    data = indices.data if isinstance(indices, Tensor) else np.asarray(indices)
+    data = indices.array if isinstance(indices, Tensor) else np.asarray(indices)
     if data.dtype.kind not in "iu":
         raise TypeError(
             f"{who}: indices must be an integer tensor (int64 or int32), got dtype {data.dtype}; "

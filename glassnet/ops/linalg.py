@@ -21,9 +21,9 @@ class MatMul(Function):
         ga = gb = None
         if first_order():
             if self.needs_input_grad[0]:
-                ga = _const(sum_to_array(np.matmul(g.data, b.data.swapaxes(-1, -2)), a.shape))
+                ga = _const(sum_to_array(np.matmul(g.array, b.array.swapaxes(-1, -2)), a.shape))
             if self.needs_input_grad[1]:
-                gb = _const(sum_to_array(np.matmul(a.data.swapaxes(-1, -2), g.data), b.shape))
+                gb = _const(sum_to_array(np.matmul(a.array.swapaxes(-1, -2), g.array), b.shape))
             return ga, gb
         if self.needs_input_grad[0]:
             ga = sum_to(matmul(g, transpose(b, -1, -2)), a.shape)
@@ -81,7 +81,7 @@ class Linear(Function):
         x, weight = self.inputs[0], self.inputs[1]
         need = self.needs_input_grad
         if first_order():
-            return self._backward_arrays(g.data, x.data, weight.data)
+            return self._backward_arrays(g.array, x.array, weight.array)
         gx = matmul(g, weight) if need[0] else None
         if not need[1] and (len(need) < 3 or not need[2]):
             return (gx, None) + ((None,) if len(need) == 3 else ())
@@ -113,7 +113,7 @@ def linear(x, weight, bias=None):
             f"{tuple(weight.shape)} (out_features x in_features): expected the input's "
             f"last dim to be {weight.shape[-1]}, got {x.shape[-1] if x.ndim else 'a scalar'}"
         )
-    if x.data.dtype != weight.data.dtype:
+    if x.array.dtype != weight.array.dtype:
         raise TypeError(
             f"linear: input has dtype {x.dtype} but the weights are {weight.dtype}; convert the "
             "input (.float() / .double()) or the model (.to(dtype))"

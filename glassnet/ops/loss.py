@@ -36,7 +36,7 @@ class _ElementwiseLoss(Function):
     def upstream(self, g):
         """``g`` spread back over the elements, times the weights."""
         if self.reduction == "mean":
-            g = g * (1.0 / max(self.inputs[0].data.size, 1))
+            g = g * (1.0 / max(self.inputs[0].array.size, 1))
         return g if self.weight is None else g * const(self.weight)
 
 
@@ -69,7 +69,7 @@ class _SquaredError(_ElementwiseLoss):
         x, t = self.inputs
         up = self.upstream(g)
         if first_order():
-            gx = const(self.diff * (2 * up.data))
+            gx = const(self.diff * (2 * up.array))
         else:  # create_graph: through ops, so it can be differentiated
             gx = (x - t) * (2 * up)
         return gx if self.needs_input_grad[0] else None, -gx if self.needs_input_grad[1] else None
@@ -102,7 +102,7 @@ def _huber(diff, delta):
     size = M.abs(diff)
     quadratic = diff * diff * 0.5
     linear = (size - 0.5 * delta) * delta
-    return M.where(size.data < delta, quadratic, linear)
+    return M.where(size.array < delta, quadratic, linear)
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
@@ -158,7 +158,7 @@ def binary_cross_entropy(input, target, weight=None, *, reduction="mean"):
     check_reduction(name, reduction)
     target = as_target(name, input, target)
     check_same_shape(name, input, target)
-    x = input.data
+    x = input.array
     if x.size and not (x.min() >= 0 and x.max() <= 1):
         raise ValueError(
             f"{name}: input must hold probabilities in [0, 1], got values in "
@@ -205,8 +205,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, *, reduction="m
     check_reduction(name, reduction)
     target = as_target(name, input, target)
     check_same_shape(name, input, target)
-    w = constant_weight(name, "weight", weight, input.data)
-    pw = constant_weight(name, "pos_weight", pos_weight, input.data)
+    w = constant_weight(name, "weight", weight, input.array)
+    pw = constant_weight(name, "pos_weight", pos_weight, input.array)
     return _BCEWithLogits.apply(input, target, weight=w, pos_weight=pw, reduction=reduction)
 
 

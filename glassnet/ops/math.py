@@ -17,7 +17,7 @@ def _operands(a, b):
     """Both operands as Tensors of one dtype family, as PyTorch promotes them."""
     a = as_tensor(a, like=b if not hasattr(a, "data") else None)
     b = as_tensor(b, like=a)
-    if a.data.dtype != b.data.dtype:
+    if a.array.dtype != b.array.dtype:
         a, b = promote(a, b)
     return a, b
 
@@ -33,7 +33,7 @@ class Add(Function):
     def backward(self, g):
         a, b = self.inputs
         if first_order():
-            return _const(sum_to_array(g.data, a.shape)), _const(sum_to_array(g.data, b.shape))
+            return _const(sum_to_array(g.array, a.shape)), _const(sum_to_array(g.array, b.shape))
         return sum_to(g, a.shape), sum_to(g, b.shape)
 
 
@@ -44,7 +44,7 @@ class Sub(Function):
     def backward(self, g):
         a, b = self.inputs
         if first_order():
-            return _const(sum_to_array(g.data, a.shape)), _const(sum_to_array(-g.data, b.shape))
+            return _const(sum_to_array(g.array, a.shape)), _const(sum_to_array(-g.array, b.shape))
         return sum_to(g, a.shape), sum_to(-g, b.shape)
 
 
@@ -55,8 +55,8 @@ class Mul(Function):
     def backward(self, g):
         a, b = self.inputs
         if first_order():
-            ga = _const(sum_to_array(g.data * b.data, a.shape)) if self.needs_input_grad[0] else None
-            gb = _const(sum_to_array(g.data * a.data, b.shape)) if self.needs_input_grad[1] else None
+            ga = _const(sum_to_array(g.array * b.array, a.shape)) if self.needs_input_grad[0] else None
+            gb = _const(sum_to_array(g.array * a.array, b.shape)) if self.needs_input_grad[1] else None
             return ga, gb
         ga = sum_to(g * b, a.shape) if self.needs_input_grad[0] else None
         gb = sum_to(g * a, b.shape) if self.needs_input_grad[1] else None
@@ -83,14 +83,14 @@ class Pow(Function):
         ga = gb = None
         if self.needs_input_grad[0]:
             ga = g * b * a ** (b - 1)
-            if (b.data == 0).any():
+            if (b.array == 0).any():
                 # d(a^0)/da is 0 even at a == 0, where b * a^(b-1) is 0 * inf.
-                ga = where(b.data == 0, 0.0, ga)
+                ga = where(b.array == 0, 0.0, ga)
             ga = sum_to(ga, a.shape)
         if self.needs_input_grad[1]:
             # d(a^b)/db = a^b log a.  At a == 0 with b >= 0 the limit 0 is used;
             # a negative base gives nan, as in PyTorch (no real logarithm).
-            at_zero = (a.data == 0) & (b.data >= 0)
+            at_zero = (a.array == 0) & (b.array >= 0)
             log_a = log(where(at_zero, 1.0, a)) if at_zero.any() else log(a)
             gb = sum_to(g * a**b * log_a, b.shape)
         return ga, gb
@@ -118,11 +118,11 @@ def mul(a, b):
 
 def div(a, b):
     a, b = _operands(a, b)
-    if a.data.dtype.kind != "f" and b.data.dtype.kind != "f":
+    if a.array.dtype.kind != "f" and b.array.dtype.kind != "f":
         # True division of integers gives the default float, as in PyTorch.
         from ..backend import get_default_dtype
 
-        a, b = (_const(t.data.astype(get_default_dtype())) for t in (a, b))
+        a, b = (_const(t.array.astype(get_default_dtype())) for t in (a, b))
     return Div.apply(a, b)
 
 
@@ -213,7 +213,7 @@ def cos(x):
 
 def sign(x):
     """-1, 0 or 1 per element; no gradient."""
-    return _const(np.sign(x.data))
+    return _const(np.sign(x.array))
 
 
 # -------------------------------------------------------- dtype conversion
@@ -233,11 +233,11 @@ def to(x, dtype=None, *args, **kwargs):
         if dtype is None:
             return x
     dtype = np.dtype(dtype)
-    if dtype == x.data.dtype:
+    if dtype == x.array.dtype:
         return x
     if x.requires_grad and dtype.kind == "f":
         return Cast.apply(x, dtype=dtype)
-    return _const(x.data.astype(dtype))
+    return _const(x.array.astype(dtype))
 
 
 # ------------------------------------------------ selection: clamp, where, max
@@ -254,18 +254,18 @@ class Where(Function):
 
 
 def zeros_like_tensor(t):
-    return _const(np.zeros((), dtype=t.data.dtype))
+    return _const(np.zeros((), dtype=t.array.dtype))
 
 
 def where(condition, input, other):  # noqa: A002 - PyTorch's names
     """Elements of ``input`` where ``condition`` holds, else of ``other``."""
     cond = as_tensor(condition)
-    if cond.data.dtype != np.bool_:
-        cond = _const(cond.data.astype(bool))
+    if cond.array.dtype != np.bool_:
+        cond = _const(cond.array.astype(bool))
     ref = input if hasattr(input, "data") else other if hasattr(other, "data") else None
     a = as_tensor(input, like=ref)
     b = as_tensor(other, like=a)
-    if a.data.dtype != b.data.dtype:
+    if a.array.dtype != b.array.dtype:
         a, b = promote(a, b)
     return Where.apply(cond, a, b)
 
@@ -317,8 +317,8 @@ def minimum(a, b):
 
 def _select_extreme(a, b, better):
     a, b = _operands(a, b)
-    wins = better(a.data, b.data)
-    ties = a.data == b.data
+    wins = better(a.array, b.array)
+    ties = a.array == b.array
     # (a + b) / 2 at ties carries half the gradient to each side.
     half = (a + b) * 0.5 if ties.any() else None
     out = where(_const(wins), a, b)

@@ -47,7 +47,7 @@ class Normalize(Function):
 
     def backward(self, g):
         if first_order():
-            return self._backward_arrays(g.data)
+            return self._backward_arrays(g.array)
         x, weight, bias = self.inputs
         axes, shape = self.axes, self.shape
         xc = x - R.mean(x, axes, keepdim=True)
@@ -60,7 +60,7 @@ class Normalize(Function):
 
     def _backward_arrays(self, g):
         need, axes, xhat = self.needs_input_grad, self.axes, self.xhat
-        weight = self.inputs[1].data
+        weight = self.inputs[1].array
         gx = gw = gb = None
         if need[0]:
             gx = g * weight.reshape(self.shape)  # the gradient of xhat, turned in place into that of x
@@ -123,7 +123,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                              f"input of shape {tuple(input.shape)}")
         running = None
         if running_mean is not None and running_var is not None:
-            running = (running_mean.data, running_var.data, momentum)
+            running = (running_mean.array, running_var.array, momentum)
         axes = (0,) + tuple(range(2, input.ndim))
         return Normalize.apply(input, *_affine(weight, bias, c, input), axes=axes, eps=eps, shape=shape,
                                running=running)
@@ -131,9 +131,9 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         raise RuntimeError("batch_norm: running_mean and running_var are needed in evaluation mode "
                            "(training=False)")
     # A fixed affine map per channel: fold it into one scale and one shift.
-    invstd = _const((1 / np.sqrt(running_var.data + eps)).astype(input.dtype))
+    invstd = _const((1 / np.sqrt(running_var.array + eps)).astype(input.dtype))
     scale = invstd if weight is None else weight * invstd
-    shift = _const(-running_mean.data.astype(input.dtype)) * scale
+    shift = _const(-running_mean.array.astype(input.dtype)) * scale
     if bias is not None:
         shift = shift + bias
     return input * reshape(scale, shape) + reshape(shift, shape)

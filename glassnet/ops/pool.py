@@ -92,7 +92,7 @@ class MaxPool2d(Function):
         return y
 
     def backward(self, g):
-        return MaxPoolScatter.apply(g, geom=self.geom, argmax=self.argmax, like=self.inputs[0].data)
+        return MaxPoolScatter.apply(g, geom=self.geom, argmax=self.argmax, like=self.inputs[0].array)
 
 
 class MaxPoolScatter(Function):
@@ -116,7 +116,7 @@ class MaxPoolGather(Function):
         return out
 
     def backward(self, g):
-        return MaxPoolScatter.apply(g, geom=self.geom, argmax=self.argmax, like=self.inputs[0].data)
+        return MaxPoolScatter.apply(g, geom=self.geom, argmax=self.argmax, like=self.inputs[0].array)
 
 
 # ------------------------------------------------------------------ avg pool
@@ -133,7 +133,7 @@ class AvgPool2d(Function):
         return y
 
     def backward(self, g):
-        return AvgPoolSpread.apply(g, geom=self.geom, scale=self.scale, like=self.inputs[0].data)
+        return AvgPoolSpread.apply(g, geom=self.geom, scale=self.scale, like=self.inputs[0].array)
 
 
 class AvgPoolSpread(Function):
@@ -151,7 +151,7 @@ def _pool_geometry(name, x, kernel_size, stride, padding, dilation=1, ceil_mode=
     if x.ndim != 4:
         raise RuntimeError(f"{name}: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, "
                            f"got shape {tuple(x.shape)}")
-    if x.data.dtype.kind != "f":
+    if x.array.dtype.kind != "f":
         raise TypeError(f"{name}: expected a floating-point input, got dtype {x.dtype}; use .float()")
     kernel = pair(kernel_size, name, "kernel_size")
     stride = kernel if stride is None or stride == [] else pair(stride, name, "stride")
@@ -200,7 +200,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
         if not return_indices:
             return y
         # Found again rather than kept from the node, which no_grad does not build.
-        return y, _const(_flat_indices(window_max(x.data, geom, True)[1], geom))
+        return y, _const(_flat_indices(window_max(x.array, geom, True)[1], geom))
 
     return _unbatched(pool, input)
 

@@ -85,12 +85,12 @@ class Recurrence(Function):
             fn = composed_recurrence(self.mode, self.batch_sizes, self.reverse)
             return Recomputed.backward_of(fn, self.inputs, self.needs_input_grad, (g_out,) + g_states)
         kernel = self.kernel
-        w_hh = self.inputs[kernel.n_states + 2].data
-        dstates = [g.data.copy() for g in g_states]
+        w_hh = self.inputs[kernel.n_states + 2].array
+        dstates = [g.array.copy() for g in g_states]
         rows_total = self.inputs[0].shape[0]
         dgx = np.empty((rows_total, w_hh.shape[0]), g_out.dtype)
         dgh = np.empty_like(dgx) if kernel.separate_dgh else dgx
-        g_out = g_out.data
+        g_out = g_out.array
         tiny = _flush_offset(dgx.dtype)
         for off, size in time_steps(self.batch_sizes, not self.reverse):
             step = slice(off, off + size)
@@ -117,7 +117,7 @@ class Recurrence(Function):
         """Gradients for the inputs that need one, each a single product or sum over all steps."""
         need = self.needs_input_grad
         n = len(dstates)
-        x, w_ih = self.inputs[0].data, self.inputs[n + 1].data
+        x, w_ih = self.inputs[0].array, self.inputs[n + 1].array
         grads = [dgx @ w_ih if need[0] else None] + [d if k else None for d, k in zip(dstates, need[1:])]
         grads += [weight_grad(dgx, x) if need[n + 1] else None,
                   weight_grad(dgh, self.buffers["h_prev"]) if need[n + 2] else None]
@@ -227,7 +227,7 @@ class Recomputed(Function):
         leaves = [_const(a).requires_grad_(a.dtype.kind == "f") for a in arrays]
         with enable_grad():
             outs = self.fn(*leaves)
-        return tuple(o.data for o in outs)
+        return tuple(o.array for o in outs)
 
     def backward(self, *grads):
         return Recomputed.backward_of(self.fn, self.inputs, self.needs_input_grad, grads)
@@ -255,4 +255,4 @@ class _VJP:
         if live:
             got = grad([o for o, _ in live], wanted, [v for _, v in live], create_graph=True,
                        allow_unused=True)
-        return tuple(_const(np.zeros_like(x.data)) if g is None else g for g, x in zip(got, wanted))
+        return tuple(_const(np.zeros_like(x.array)) if g is None else g for g, x in zip(got, wanted))

@@ -36,7 +36,7 @@ class Sum(Function):
     def backward(self, g):
         kept = _kept_shape(self.in_shape, self.axes)
         if first_order():
-            return Tensor._make(np.broadcast_to(g.data.reshape(kept), self.in_shape), None, 0)
+            return Tensor._make(np.broadcast_to(g.array.reshape(kept), self.in_shape), None, 0)
         if not self.keepdim:
             g = reshape(g, kept)
         return broadcast_to(g, self.in_shape)
@@ -46,13 +46,13 @@ def sum(x, dim=None, keepdim=False, *, axis=None, dtype=None):  # noqa: A001
     axes = _axes(pick_dim(dim, axis), x.ndim, "sum")
     if dtype is not None:
         x = x.to(dtype)
-    elif x.data.dtype == np.bool_:
+    elif x.array.dtype == np.bool_:
         x = x.long()
     return Sum.apply(x, axes=axes, keepdim=keepdim)
 
 
 def mean(x, dim=None, keepdim=False, *, axis=None):
-    if x.data.dtype.kind != "f":
+    if x.array.dtype.kind != "f":
         raise RuntimeError(
             f"mean: expected a floating-point tensor, got dtype {x.dtype}; "
             "convert it with .float() first"
@@ -98,7 +98,7 @@ def _extreme(x, dim, keepdim, largest, name):
     if dim is None:
         return MaxMin.apply(x, axes=tuple(range(x.ndim)), keepdim=False, largest=largest, index=None)
     d = normalize_dim(dim, x.ndim, name)
-    index = (np.argmax if largest else np.argmin)(x.data, axis=d, keepdims=True)
+    index = (np.argmax if largest else np.argmin)(x.array, axis=d, keepdims=True)
     values = MaxMin.apply(x, axes=(d,), keepdim=keepdim, largest=largest, index=index)
     indices = index if keepdim else np.squeeze(index, d)
     return ValuesIndices(values, Tensor._make(indices.astype(np.int64, copy=False), None, 0))
@@ -139,8 +139,8 @@ def argmin(x, dim=None, keepdim=False, *, axis=None):
 def _arg_extreme(pick, x, dim, keepdim, name):
     """Indices (int64, no gradient) of the extreme values; over everything when dim is None."""
     if dim is None:
-        return Tensor._make(np.asarray(pick(x.data), dtype=np.int64), None, 0)
-    out = pick(x.data, axis=normalize_dim(dim, x.ndim, name), keepdims=keepdim)
+        return Tensor._make(np.asarray(pick(x.array), dtype=np.int64), None, 0)
+    out = pick(x.array, axis=normalize_dim(dim, x.ndim, name), keepdims=keepdim)
     return Tensor._make(out.astype(np.int64, copy=False), None, 0)
 
 
@@ -163,7 +163,7 @@ def std(x, dim=None, keepdim=False, *, correction=1, unbiased=None, axis=None):
 def logsumexp(x, dim=None, keepdim=False, *, axis=None):
     """log(sum(exp(x))) computed without overflow by shifting by the max."""
     axes = _axes(pick_dim(dim, axis), x.ndim, "logsumexp")
-    shift = np.max(x.data, axis=axes, keepdims=True)
+    shift = np.max(x.array, axis=axes, keepdims=True)
     shift = np.where(np.isfinite(shift), shift, 0)
     shift_t = Tensor._make(shift, None, 0)
     out = M.log(sum(M.exp(x - shift_t), axes, keepdim=True)) + shift_t

@@ -22,7 +22,7 @@ class Reshape(Function):
 
     def backward(self, g):
         if first_order():
-            return Tensor._make(g.data.reshape(self.in_shape), None, 0)
+            return Tensor._make(g.array.reshape(self.in_shape), None, 0)
         return reshape(g, self.in_shape)
 
 
@@ -66,7 +66,7 @@ class Permute(Function):
     def backward(self, g):
         inverse = tuple(np.argsort(self.dims))
         if first_order():
-            return Tensor._make(g.data.transpose(inverse), None, 0)
+            return Tensor._make(g.array.transpose(inverse), None, 0)
         return permute(g, inverse)
 
 
@@ -220,7 +220,7 @@ def _unwrap_index(index):
     if isinstance(index, tuple):
         return tuple(_unwrap_index(i) for i in index)
     if hasattr(index, "data") and not isinstance(index, np.ndarray):
-        return index.data
+        return index.array
     if isinstance(index, list):
         return np.asarray(index)
     return index

@@ -28,8 +28,8 @@ class Adadelta(Optimizer):
             raise ValueError(f"Adadelta: invalid rho={group['rho']!r}, it must be in [0, 1]")
 
     def _init_state(self, p, group):
-        state = {"step": 0, "square_avg": _buffer(np.zeros_like(p.data)),
-                 "acc_delta": _buffer(np.zeros_like(p.data))}
+        state = {"step": 0, "square_avg": _buffer(np.zeros_like(p.array)),
+                 "acc_delta": _buffer(np.zeros_like(p.array))}
         self.state[p] = state
         return state
 
@@ -41,7 +41,7 @@ class Adadelta(Optimizer):
             d = self._direction(param, grad, weight_decay, maximize)
             std, delta = self._tmp(param, 1), self._tmp(param, 2)
 
-            square_avg, acc_delta = state["square_avg"].data, state["acc_delta"].data
+            square_avg, acc_delta = state["square_avg"].array, state["acc_delta"].array
             square_avg *= rho
             square_avg += np.multiply(np.multiply(d, 1 - rho, out=std), d, out=std)
             np.sqrt(np.add(square_avg, eps, out=std), out=std)

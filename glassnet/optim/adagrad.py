@@ -34,7 +34,7 @@ class Adagrad(Optimizer):
                 self._init_state(p, group)
 
     def _init_state(self, p, group):
-        init = np.full_like(p.data, group["initial_accumulator_value"])
+        init = np.full_like(p.array, group["initial_accumulator_value"])
         state = self.state[p] = {"step": 0, "sum": _buffer(init)}
         return state
 
@@ -48,7 +48,7 @@ class Adagrad(Optimizer):
             state["step"] += 1
             clr = lr / (1 + (state["step"] - 1) * lr_decay)
             d = self._direction(param, grad, weight_decay, maximize)
-            total = state["sum"].data
+            total = state["sum"].array
             tmp = np.multiply(d, d, out=self._tmp(param, 1))
             total += tmp
             if self.eps_inside_sqrt:

@@ -38,10 +38,10 @@ class Adam(Optimizer):
                 raise ValueError(f"{type(self).__name__}: invalid betas[{i}]={beta!r}, it must be in [0, 1)")
 
     def _init_state(self, p, group):
-        state = {"step": 0, "exp_avg": _buffer(np.zeros_like(p.data)),
-                 "exp_avg_sq": _buffer(np.zeros_like(p.data))}
+        state = {"step": 0, "exp_avg": _buffer(np.zeros_like(p.array)),
+                 "exp_avg_sq": _buffer(np.zeros_like(p.array))}
         if group["amsgrad"]:
-            state["max_exp_avg_sq"] = _buffer(np.zeros_like(p.data))
+            state["max_exp_avg_sq"] = _buffer(np.zeros_like(p.array))
         self.state[p] = state
         return state
 
@@ -60,12 +60,12 @@ class Adam(Optimizer):
                 d = self._direction(param, grad, weight_decay, maximize)
             tmp = self._tmp(param, 1)
 
-            m, v = state["exp_avg"].data, state["exp_avg_sq"].data
+            m, v = state["exp_avg"].array, state["exp_avg_sq"].array
             m += np.multiply(np.subtract(d, m, out=tmp), 1 - beta1, out=tmp)
             v *= beta2
             v += np.multiply(np.multiply(d, 1 - beta2, out=tmp), d, out=tmp)
             if amsgrad:
-                v = np.maximum(state["max_exp_avg_sq"].data, v, out=state["max_exp_avg_sq"].data)
+                v = np.maximum(state["max_exp_avg_sq"].array, v, out=state["max_exp_avg_sq"].array)
 
             # sqrt(v / c2) + eps = (sqrt(v) + eps * sqrt(c2)) / sqrt(c2): folding sqrt(c2)
             # into the scalar step saves a pass over the parameter.

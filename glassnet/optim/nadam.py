@@ -35,8 +35,8 @@ class NAdam(Optimizer):
                 raise ValueError(f"NAdam: invalid betas[{i}]={beta!r}, it must be in [0, 1)")
 
     def _init_state(self, p, group):
-        state = {"step": 0, "mu_product": 1.0, "exp_avg": _buffer(np.zeros_like(p.data)),
-                 "exp_avg_sq": _buffer(np.zeros_like(p.data))}
+        state = {"step": 0, "mu_product": 1.0, "exp_avg": _buffer(np.zeros_like(p.array)),
+                 "exp_avg_sq": _buffer(np.zeros_like(p.array))}
         self.state[p] = state
         return state
 
@@ -59,7 +59,7 @@ class NAdam(Optimizer):
             mu_next = beta1 * (1 - 0.5 * 0.96 ** ((t + 1) * momentum_decay))
             state["mu_product"] = mu_product = float(state["mu_product"]) * mu
 
-            m, v = state["exp_avg"].data, state["exp_avg_sq"].data
+            m, v = state["exp_avg"].array, state["exp_avg_sq"].array
             m += np.multiply(np.subtract(d, m, out=part), 1 - beta1, out=part)
             v *= beta2
             v += np.multiply(np.multiply(d, 1 - beta2, out=part), d, out=part)

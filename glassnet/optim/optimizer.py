@@ -10,7 +10,7 @@ each one's state fetched (made by ``_init_state`` at its first step, so a lazy
 layer's parameter gets state of its real shape), and a gradient that does not
 fit its parameter refused. Weight decay and ``maximize`` are ``_direction``.
 
-Updates work on the raw NumPy arrays (``p.data``, ``p.grad.data``) in place,
+Updates work on the raw NumPy arrays (``p.array``, ``p.grad.array``) in place,
 so no graph is recorded and no new parameter arrays are made.
 """
 
@@ -93,11 +93,11 @@ class Optimizer:
                     continue
                 if set_to_none:
                     p.grad = None
-                elif p.grad.data.flags.writeable:
+                elif p.grad.array.flags.writeable:
                     p.grad = p.grad.detach()
-                    p.grad.data[...] = 0
+                    p.grad.array[...] = 0
                 else:  # e.g. a read-only broadcast view left by backward
-                    p.grad = Tensor(np.zeros_like(p.grad.data), dtype=p.grad.dtype)
+                    p.grad = Tensor(np.zeros_like(p.grad.array), dtype=p.grad.dtype)
 
     def step(self, closure=None):
         """One update of every parameter that has a gradient.
@@ -131,7 +131,7 @@ class Optimizer:
             for p in group["params"]:
                 grad = p.grad
                 if grad is not None:
-                    param, g = p.data, grad.data
+                    param, g = p.array, grad.array
                     if g.shape != param.shape:
                         self._shape_error(p, grad, group)
                     yield param, g, None
@@ -140,7 +140,7 @@ class Optimizer:
         for p in group["params"]:
             grad = p.grad
             if grad is not None:
-                param, g = p.data, grad.data
+                param, g = p.array, grad.array
                 s = state.get(p)
                 if s is None:
                     if g.shape != param.shape:
@@ -254,7 +254,7 @@ def _buffer(array):
 
 def _copy_value(value):
     if isinstance(value, Tensor):
-        return _buffer(value.data.copy())
+        return _buffer(value.array.copy())
     return copy.deepcopy(value)
 
 
@@ -264,7 +264,7 @@ def _load_value(key, value, param):
     if key == "mu_product":  # NAdam's running product: a number here, a 0-d tensor in PyTorch
         return float(value.item() if hasattr(value, "item") else value)
     if isinstance(value, Tensor):
-        value = value.data
+        value = value.array
     if hasattr(value, "__array__") or isinstance(value, list):
         # asarray, then copy: np.array(copy=True) warns on objects whose __array__ has no copy argument.
         array = np.asarray(value).copy()

@@ -32,11 +32,11 @@ class RMSprop(Optimizer):
         self._non_negative(group, "lr", "alpha", "eps", "weight_decay", "momentum")
 
     def _init_state(self, p, group):
-        state = {"step": 0, "square_avg": _buffer(np.zeros_like(p.data))}
+        state = {"step": 0, "square_avg": _buffer(np.zeros_like(p.array))}
         if group["momentum"] > 0:
-            state["momentum_buffer"] = _buffer(np.zeros_like(p.data))
+            state["momentum_buffer"] = _buffer(np.zeros_like(p.array))
         if group["centered"]:
-            state["grad_avg"] = _buffer(np.zeros_like(p.data))
+            state["grad_avg"] = _buffer(np.zeros_like(p.array))
         self.state[p] = state
         return state
 
@@ -49,12 +49,12 @@ class RMSprop(Optimizer):
             d = self._direction(param, grad, weight_decay, maximize)
             tmp = self._tmp(param, 1)
 
-            square_avg = state["square_avg"].data
+            square_avg = state["square_avg"].array
             square_avg *= alpha
             square_avg += np.multiply(np.multiply(d, 1 - alpha, out=tmp), d, out=tmp)
             variance = square_avg
             if centered:
-                grad_avg = state["grad_avg"].data
+                grad_avg = state["grad_avg"].array
                 grad_avg += np.multiply(np.subtract(d, grad_avg, out=tmp), 1 - alpha, out=tmp)
                 variance = np.subtract(square_avg, np.multiply(grad_avg, grad_avg, out=tmp), out=tmp)
             if self.eps_inside_sqrt:
@@ -64,7 +64,7 @@ class RMSprop(Optimizer):
                 avg += eps
 
             if momentum > 0:
-                buf = state["momentum_buffer"].data
+                buf = state["momentum_buffer"].array
                 buf *= momentum
                 increment = np.divide(d, avg, out=tmp)
                 if self.lr_in_buffer:

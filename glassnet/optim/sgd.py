@@ -52,7 +52,7 @@ class SGD(Optimizer):
                     buf = d.astype(param.dtype)  # a copy: d may be the gradient or a scratch
                     state["momentum_buffer"] = _buffer(buf)
                 else:
-                    buf = state["momentum_buffer"].data
+                    buf = state["momentum_buffer"].array
                     buf *= momentum
                     if dampening == 0:
                         buf += d

@@ -213,7 +213,7 @@ def backups_last(callbacks):
 
 
 def _weights(model):
-    return {name: t.data.copy() for name, t in model.state_dict().items()}
+    return {name: t.array.copy() for name, t in model.state_dict().items()}
 
 
 def _load_weights(model, saved):
@@ -229,7 +229,7 @@ def _load_weights(model, saved):
 def _plain(value):
     """What glassnet.load gives back (Tensors, nested), as the arrays and lists the callbacks kept."""
     if isinstance(value, Tensor):
-        return value.data
+        return value.array
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

@@ -22,7 +22,7 @@ from ..tensor import Tensor
 def to_array(data, caller, what):
     """``data`` as an array with glassnet's dtype rules, converted (copied) only if needed."""
     if isinstance(data, Tensor):
-        data = data.data
+        data = data.array
     try:
         return backend.as_array(data)
     except (TypeError, ValueError) as error:

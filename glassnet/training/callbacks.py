@@ -57,7 +57,7 @@ class MonitorCallback(Callback):
 
 
 def _copy_weights(model):
-    return {name: t.data.copy() for name, t in model.state_dict().items()}
+    return {name: t.array.copy() for name, t in model.state_dict().items()}
 
 
 class TerminateOnNaN(Callback):

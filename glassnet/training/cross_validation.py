@@ -73,7 +73,7 @@ class CrossValidation:
 
 
 def _as_array(data, what):
-    array = data.data if isinstance(data, Tensor) else np.asarray(data)
+    array = data.array if isinstance(data, Tensor) else np.asarray(data)
     if array.ndim == 0:
         raise ValueError(f"cross_validate: {what} must have a first (sample) dimension, got a scalar")
     return array

@@ -149,7 +149,7 @@ def predict(model, x, batch_size=32, verbose=0, steps=None):
 
 def _array_of(out, model):
     if isinstance(out, Tensor):
-        return out.data
+        return out.array
     if not isinstance(out, np.ndarray):
         raise TypeError(f"predict: {type(model).__name__}.predict_step returned a {type(out).__name__}; "
                         "predict needs a Tensor or an array per batch (or a list of them)")

@@ -119,7 +119,7 @@ class Objective:
                 logits = layer(logits)
             with no_grad():
                 outputs = self.activation(logits)
-            return self._reduced(logits, y, None, sample_weight), outputs.data
+            return self._reduced(logits, y, None, sample_weight), outputs.array
         outputs = model(x)
         kind = self.kind or self._kind_from_output(outputs)
         if self.fn is not None:
@@ -129,7 +129,7 @@ class Objective:
             loss = self.fn(outputs, _align(y, outputs))
         else:
             loss = self._reduced(outputs, y, kind, sample_weight)
-        predictions = outputs.data
+        predictions = outputs.array
         if kind == "logits" and self.binary:
             predictions = _sigmoid(predictions)
         return loss, predictions
@@ -144,7 +144,7 @@ class Objective:
             self.kind = "probs" if type(out.grad_fn) in (ops_act.Softmax, ops_act.Sigmoid) else "logits"
             return self.kind
         if not self.binary and out.ndim >= 2:
-            p = out.data
+            p = out.array
             if p.min() >= 0 and np.allclose(p.sum(-1), 1, atol=1e-4):
                 return "probs"
         return "logits"

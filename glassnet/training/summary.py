@@ -275,7 +275,7 @@ def format_table(model, rows, batch_size, note=None):
     params = list(model.parameters())
     total = sum(p.numel() for p in params)
     trainable = sum(p.numel() for p in params if p.requires_grad)
-    nbytes = sum(p.data.nbytes for p in params)
+    nbytes = sum(p.array.nbytes for p in params)
     title = model.name if isinstance(getattr(model, "name", None), str) else type(model).__name__
     out = [f'Model: "{title}"', "_" * width, line(table[0]), "=" * width]
     for i, r in enumerate(table[1:]):

@@ -145,10 +145,10 @@ def _tagged_weights(model):
         for name, tensor, to_keras, _ in getattr(module, "keras_weights", list)():
             if id(tensor) in own and not getattr(tensor, "is_uninitialized", False):
                 tagged.add(id(tensor))
-                yield f"{module.name}/{name}", to_keras(tensor.data) if to_keras else tensor.data
+                yield f"{module.name}/{name}", to_keras(tensor.array) if to_keras else tensor.array
     for name, param in model.named_parameters():
         if id(param) not in tagged and not getattr(param, "is_uninitialized", False):  # a lazy layer never
-            yield name.replace(".", "/"), param.data  # called has no values yet
+            yield name.replace(".", "/"), param.array  # called has no values yet
 
 
 def _weight_image(weight):

@@ -41,10 +41,10 @@ class Tracker:
 
     def update(self, loss, predictions, targets):
         n = len(predictions)
-        self.loss_sum += float(loss.data) * n
+        self.loss_sum += float(loss.array) * n
         self.count += n
         if self.metrics:
-            y = targets.data if isinstance(targets, Tensor) else targets
+            y = targets.array if isinstance(targets, Tensor) else targets
             for metric in self.metrics:
                 metric.update(y, predictions)
 

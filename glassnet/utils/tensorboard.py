@@ -41,7 +41,7 @@ def import_tensorboardx():
 
 def _array(value):
     """A Tensor's array; anything else (arrays, numbers, lists) as it is, for tensorboardX to read."""
-    return value.data if isinstance(value, Tensor) else value
+    return value.array if isinstance(value, Tensor) else value
 
 
 def _plain(value):

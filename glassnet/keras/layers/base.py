@@ -172,7 +172,7 @@ class Layer(Module):
     @property
     def non_trainable_weights(self):
         return [p for p in self.parameters() if not p.requires_grad] + [
-            b for b in self.buffers() if b is not None and b.data.dtype.kind == "f"]
+            b for b in self.buffers() if b is not None and b.array.dtype.kind == "f"]
 
     @property
     def weights(self):
@@ -186,7 +186,7 @@ class Layer(Module):
     def get_weights(self):
         out = []
         for _, tensor, to_keras, _ in self.keras_weights():
-            array = tensor.data.copy()
+            array = tensor.array.copy()
             out.append(to_keras(array) if to_keras else array)
         return out
 
@@ -204,7 +204,7 @@ class Layer(Module):
                                  f"the given array {np.shape(value)}")
             converted.append(array)
         for (_, tensor, _, _), array in zip(entries, converted):
-            tensor.data[...] = array
+            tensor.array[...] = array
 
     def count_params(self):
         if not self.built and any(p.numel() == 0 for p in self.parameters()):

@@ -74,7 +74,7 @@ class Masking(SupportsMasking, Layer):
         self.mask_value = mask_value
 
     def compute_mask(self, inputs, mask):
-        return np.any(inputs.data != self.mask_value, axis=-1)
+        return np.any(inputs.array != self.mask_value, axis=-1)
 
     def call(self, x):
         keep = self.compute_mask(x, None)

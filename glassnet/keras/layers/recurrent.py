@@ -44,7 +44,7 @@ class Embedding(SupportsMasking, Layer):
         return E.embedding(x, self.embeddings)
 
     def compute_mask(self, inputs, mask):
-        return np.asarray(inputs.data != 0) if self.mask_zero else None
+        return np.asarray(inputs.array != 0) if self.mask_zero else None
 
 
 def _gate_blocks(array, order, gates):
@@ -109,7 +109,7 @@ class _RNN(SupportsMasking, Layer):
         shapes.update({name: (rows,) for name in self._bias_names()})
         self.make_weights(shapes)
         if self.mode == "LSTM" and self.use_bias and self.unit_forget_bias:
-            self.bias.data[self.units: 2 * self.units] = 1  # Keras starts the forget gate open
+            self.bias.array[self.units: 2 * self.units] = 1  # Keras starts the forget gate open
 
     def _biases(self):
         if not self.use_bias:
@@ -213,10 +213,10 @@ class GRU(_RNN):
     def _keras_bias(self, order, back):
         # Keras's GRU bias is (2, 3 * units): the input bias, then the recurrent one.
         def to_keras(a):
-            return np.stack([_gate_blocks(a, back, 3), _gate_blocks(self.bias_hh.data, back, 3)])
+            return np.stack([_gate_blocks(a, back, 3), _gate_blocks(self.bias_hh.array, back, 3)])
 
         def from_keras(a):
-            self.bias_hh.data[...] = _gate_blocks(np.asarray(a)[1], order, 3)
+            self.bias_hh.array[...] = _gate_blocks(np.asarray(a)[1], order, 3)
             return _gate_blocks(np.asarray(a)[0], order, 3)
 
         return self.bias, to_keras, from_keras

@@ -79,8 +79,8 @@ class KerasStep:
         given = [p.grad for p in stepped]
         try:
             # The rule reads p.grad: lend it the clipped gradients, and give the caller's back afterwards.
-            for p, g in zip(stepped, self._clipped([g.data for g in given])):
-                if g is not p.grad.data:
+            for p, g in zip(stepped, self._clipped([g.array for g in given])):
+                if g is not p.grad.array:
                     p.grad = Tensor(g, dtype=g.dtype)
             self._decay_weights()
             super().step()
@@ -107,7 +107,7 @@ class KerasStep:
             keep = 1 - float(group["lr"]) * self.weight_decay
             for p in group["params"]:
                 if p.grad is not None:  # as Keras: only the variables that get an update decay
-                    p.data *= keep
+                    p.array *= keep
 
     # ------------------------------------------------------------ state dict
     def state_dict(self):

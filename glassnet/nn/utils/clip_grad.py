@@ -22,7 +22,7 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=Non
     """The ``norm_type``-norm of all ``tensors`` taken together as one vector (a 0-d Tensor)."""
     if isinstance(tensors, Tensor):
         tensors = [tensors]
-    arrays = [t.data for t in tensors]
+    arrays = [t.array for t in tensors]
     norm_type = float(norm_type)
     if not arrays:
         return Tensor._make(np.zeros((), np.float32), None, 0)
@@ -49,7 +49,7 @@ def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
     # An infinite norm gives coef 0 and inf * 0 = nan, as in PyTorch: the step is spoiled, visibly.
     with np.errstate(invalid="ignore"):
         for g in _grads(parameters):
-            g.data *= g.data.dtype.type(coef)
+            g.array *= g.array.dtype.type(coef)
 
 
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):
@@ -72,4 +72,4 @@ def clip_grad_value_(parameters, clip_value, foreach=None):
     """Clamp every gradient element into ``[-clip_value, clip_value]``, in place."""
     clip_value = float(clip_value)
     for g in _grads(parameters):
-        np.clip(g.data, -clip_value, clip_value, out=g.data)
+        np.clip(g.array, -clip_value, clip_value, out=g.array)

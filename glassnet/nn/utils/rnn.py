@@ -41,7 +41,7 @@ class PackedSequence(NamedTuple):
 
 
 def _int_array(values, what):
-    array = np.asarray(values.data if isinstance(values, Tensor) else values)
+    array = np.asarray(values.array if isinstance(values, Tensor) else values)
     if array.dtype.kind not in "iu":
         raise TypeError(f"{what} must be integers, got dtype {array.dtype}")
     return array.astype(np.int64).reshape(-1)
