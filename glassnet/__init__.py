@@ -21,12 +21,28 @@ from .ops.shape import (
     t, transpose, unsqueeze,
 )
 from .ops.linalg import matmul
+from .ops.linalg_more import bmm, dot, mm, mv, norm
+from .ops.scan import cumsum
+from .ops.indexing import argsort, meshgrid, nonzero, repeat_interleave, swapaxes, swapdims, unique
+from .ops.elementwise import cosh, prelu, sinh
+from .ops.activation import log_softmax, softmax
+from .ops.tensor_types import (
+    BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor, LongTensor,
+    ShortTensor,
+)
+from .creation import randint_like, range  # noqa: A004 - torch.range, inclusive end
+from .device import device, get_default_device, set_default_device
+from . import cuda, distributions, linalg
+from .ops import aliases as _aliases
+from .ops import out as _out
 from .io import load, save
 from . import nn
 from . import optim
 from . import models  # as torchvision.models after `import torchvision`
 
 _methods.install()
+_aliases.install(globals())
+_out.install(globals())
 _allocator.keep_freed_memory()
 clip = clamp
 concat = concatenate = cat

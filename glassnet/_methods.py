@@ -6,14 +6,20 @@ this table says what it can do, with PyTorch's method names.
 
 import numpy as np
 
+from . import device as D
 from .autograd import is_recording
 from .ops import activation as A
-from .ops import linalg
+from .ops import elementwise as E
+from .ops import indexing as I
+from .ops import inplace, linalg, scan
+from .ops import linalg_more as LM
 from .ops import math as M
 from .ops import reduce as R
 from .ops import shape as S
 from .ops._util import as_tensor
+from .ops.aliases import numpy_keywords
 from .ops.math import to
+from .ops.tensor_types import tensor_type
 from .tensor import Tensor
 
 
@@ -135,8 +141,23 @@ METHODS = {
 }
 
 
+# PyTorch's names d2l uses (docs/pytorch_names.md); NumPy's keepdims=/axis= on the reductions.
+TORCH_NAMES = {
+    **{name: numpy_keywords(METHODS[name]) for name in
+       ("sum", "mean", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std", "logsumexp")},
+    "norm": numpy_keywords(LM.norm), "dot": LM.dot, "mm": LM.mm, "mv": LM.mv, "bmm": LM.bmm,
+    "cumsum": numpy_keywords(scan.cumsum), "sinh": E.sinh, "cosh": E.cosh, "prelu": E.prelu,
+    "softmax": A.softmax, "log_softmax": A.log_softmax,
+    "nonzero": I.nonzero, "argsort": I.argsort, "unique": I.unique, "repeat_interleave": I.repeat_interleave,
+    "swapaxes": I.swapaxes, "swapdims": I.swapdims,
+    "to": D.tensor_to, "cpu": D.tensor_cpu, "cuda": D.tensor_cuda, "type": tensor_type,
+    **inplace.METHODS,
+}
+
+
 def install():
-    for name, fn in METHODS.items():
+    for name, fn in {**METHODS, **TORCH_NAMES}.items():
         setattr(Tensor, name, fn)
+    Tensor.device = property(D.tensor_device)
     Tensor.T = property(S.t)
     Tensor.mT = property(lambda self: S.transpose(self, -2, -1))

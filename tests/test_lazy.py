@@ -105,3 +105,31 @@ def test_lazy_layers_name_themselves_in_errors():
         nn.LazyConv1d(2, 3)(glassnet.randn(1, 2, 3, 4))
     with pytest.raises(ValueError, match="LazyConv2d: the input's 5 channels are not divisible by groups=2"):
         nn.LazyConv2d(4, 3, groups=2)(glassnet.randn(1, 5, 6, 6))
+
+
+@pytest.mark.parametrize("make_opt", [lambda p: optim.SGD(p, lr=0.1), lambda p: optim.Adam(p, lr=0.01)],
+                         ids=["SGD", "Adam"])
+def test_d2l_lazy_cnn_trains_with_an_optimizer_made_before_the_first_forward(make_opt):
+    """d2l's modern-CNN chapters build LazyConv2d/LazyBatchNorm2d/LazyLinear nets and the optimizer
+    first; the first training step itself materialises the parameters the optimizer holds."""
+    glassnet.manual_seed(0)
+    net = nn.Sequential(nn.LazyConv2d(4, kernel_size=3, padding=1), nn.LazyBatchNorm2d(), nn.ReLU(),
+                        nn.Flatten(), nn.LazyLinear(3))
+    held = list(net.parameters())
+    opt = make_opt(held)
+    assert [id(p) for p in opt.param_groups[0]["params"]] == [id(p) for p in held]
+    x, y = glassnet.randn(8, 2, 5, 5), glassnet.randint(0, 3, (8,))
+    losses = []
+    for step in range(5):
+        opt.zero_grad()
+        loss = nn.functional.cross_entropy(net(x), y)
+        loss.backward()
+        if step == 0:
+            start = [p.detach().numpy().copy() for p in held]
+        opt.step()
+        losses.append(loss.item())
+    assert [id(p) for p in net.parameters()] == [id(p) for p in held]  # materialised in place
+    assert [p.shape for p in held] == [(4, 2, 3, 3), (4,), (4,), (4,), (3, 100), (3,)]
+    for p, before in zip(held, start):
+        assert not np.array_equal(p.detach().numpy(), before)
+    assert losses[-1] < losses[0]

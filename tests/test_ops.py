@@ -11,7 +11,7 @@ the upstream gradient, so linear ops are covered too).
 import numpy as np
 import pytest
 import torch
-from op_cases import CASES
+from op_cases_torch_names import ALL_CASES as CASES  # op_cases.py's table and PyTorch's names
 from op_harness import (
     check_first_order_path,
     check_forward_and_backward,

@@ -4,8 +4,11 @@
 always returns a new tensor (the graph needs the input anyway).
 """
 
+from ..backend import get_default_dtype
+from ..creation import full
 from ..ops import activation as A
-from .module import Module
+from ..ops.elementwise import prelu
+from .module import Module, Parameter
 
 
 def _inplace_repr(inplace):
@@ -159,3 +162,21 @@ class LogSoftmax(Module):
 
     def extra_repr(self):
         return f"dim={self.dim}"
+
+
+class PReLU(Module):
+    """x for x > 0, a * x otherwise, with the slope ``a`` learnt: one for all channels, or one per channel."""
+
+    flops_per_output_element = 2
+
+    def __init__(self, num_parameters=1, init=0.25, dtype=None):
+        super().__init__()
+        self.num_parameters = num_parameters
+        self.init = init
+        self.weight = Parameter(full((num_parameters,), init, dtype=dtype or get_default_dtype()))
+
+    def forward(self, input):  # noqa: A002
+        return prelu(input, self.weight)
+
+    def extra_repr(self):
+        return f"num_parameters={self.num_parameters}"

@@ -10,7 +10,9 @@ from ..ops.conv import conv1d, conv2d
 from ..ops.conv_transpose import conv_transpose2d
 from ..ops.dropout import dropout as _dropout
 from ..ops.dropout import dropout2d
+from ..ops.elementwise import prelu
 from ..ops.embedding import embedding
+from ..ops.indexing import one_hot
 from ..ops.linalg import linear
 from ..ops.loss import (
     binary_cross_entropy,
@@ -42,5 +44,5 @@ __all__ = [
     "dropout", "elu", "embedding", "flatten", "gelu", "leaky_relu", "linear", "log_softmax", "relu",
     "sigmoid", "silu", "softmax", "softplus", "tanh",
     "conv1d", "conv2d", "conv_transpose2d", "batch_norm", "dropout2d", "layer_norm",
-    "adaptive_avg_pool2d", "avg_pool2d", "max_pool2d",
+    "adaptive_avg_pool2d", "avg_pool2d", "max_pool2d", "one_hot", "prelu",
 ]
