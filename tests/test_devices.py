@@ -109,3 +109,14 @@ def test_to_keeps_the_graph_and_copy_makes_a_new_tensor():
     assert copied is not z and not np.shares_memory(copied.array, z.array)
     with pytest.raises(TypeError, match="Tensor.to: unexpected keyword arguments"):
         z.to(dtype=gn.float64, nonsense=1)
+
+
+@pytest.mark.parametrize("where", ["cuda", "cuda:1", 0])
+def test_module_to_and_cuda_refuse_a_gpu_by_name(where):
+    net = nn.Linear(2, 3)
+    with pytest.raises(RuntimeError, match="Module.to: glassnet runs on the CPU only"):
+        net.to(where)
+    with pytest.raises(RuntimeError, match="Module.cuda: glassnet runs on the CPU only"):
+        net.cuda()
+    assert net.to(gn.device("cpu")) is net and net.cpu() is net
+    assert net.to(gn.device("cpu"), gn.float64).weight.dtype == gn.float64

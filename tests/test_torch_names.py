@@ -326,3 +326,14 @@ def test_normal_rsample_carries_the_gradient():
         gn.distributions.Categorical()
     with pytest.raises(ValueError, match="Multinomial: probs must be finite and non-negative"):
         gn.distributions.Multinomial(1, gn.tensor([-0.5, 1.5]))
+
+
+def test_where_with_only_a_condition_is_nonzero_as_a_tuple():
+    x = np.array([[0, 3], [2, 0]])
+    ours = gn.where(gn.tensor(x) > 0)
+    theirs = torch.where(torch.tensor(x) > 0)
+    assert len(ours) == len(theirs) == 2
+    for a, b in zip(ours, theirs):
+        np.testing.assert_array_equal(a.array, b.numpy())
+    with pytest.raises(TypeError, match="where: give both input and other"):
+        gn.where(gn.tensor(x) > 0, gn.tensor(x))

@@ -273,15 +273,19 @@ class Module(KerasStyleTraining):
             elif param.grad is not None:
                 param.grad = Tensor._make(np.zeros_like(param.array), None, 0)
 
-    def to(self, *args, dtype=None):
+    def to(self, *args, dtype=None, device=None):
         """Convert floating parameters and buffers to ``dtype``, in place.
 
-        Device names are accepted for PyTorch compatibility; only 'cpu' exists.
+        Devices (``'cpu'``, ``glassnet.device('cpu')``) are accepted as in PyTorch;
+        a GPU is a clear error, since glassnet runs on the CPU only.
         """
+        from ..device import check
+        from ..device import device as device_type
+
+        check(device, "Module.to")
         for arg in args:
-            if isinstance(arg, str):
-                if arg != "cpu":
-                    raise ValueError(f"to({arg!r}): glassnet runs on the CPU only")
+            if isinstance(arg, (str, device_type)) or (isinstance(arg, int) and not isinstance(arg, bool)):
+                check(arg, "Module.to")
             else:
                 dtype = arg
         if dtype is None:
@@ -298,6 +302,11 @@ class Module(KerasStyleTraining):
 
     def double(self):
         return self.to(np.float64)
+
+    def cuda(self, device=None):
+        from ..device import check
+
+        check("cuda" if device is None else device, "Module.cuda")
 
     def float(self):
         return self.to(np.float32)

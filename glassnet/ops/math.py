@@ -257,8 +257,17 @@ def zeros_like_tensor(t):
     return _const(np.zeros((), dtype=t.array.dtype))
 
 
-def where(condition, input, other):  # noqa: A002 - PyTorch's names
-    """Elements of ``input`` where ``condition`` holds, else of ``other``."""
+def where(condition, input=None, other=None):  # noqa: A002 - PyTorch's names
+    """Elements of ``input`` where ``condition`` holds, else of ``other``.
+
+    ``where(condition)`` alone is ``nonzero(condition, as_tuple=True)``, as in PyTorch.
+    """
+    if input is None and other is None:
+        from .indexing import nonzero
+
+        return nonzero(condition, as_tuple=True)
+    if input is None or other is None:
+        raise TypeError("where: give both input and other, or neither (then it is nonzero(as_tuple=True))")
     cond = as_tensor(condition)
     if cond.array.dtype != np.bool_:
         cond = _const(cond.array.astype(bool))
