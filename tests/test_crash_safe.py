@@ -54,6 +54,9 @@ def test_sigkill_while_writing_never_leaves_a_checkpoint_that_loads_as_something
     # what a kill can leave behind is a dot-file beside it, never something at the checkpoint's name
     leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".checkpoint")]
     assert all(name.endswith(".tmp") for name in leftovers)
+    # and the next save that completes removes them: their writers are dead
+    glassnet.save({"step": 0}, path)
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".checkpoint")] == []
 
 
 @pytest.fixture
