@@ -39,6 +39,7 @@ from .io import load, save
 from . import nn
 from . import optim
 from . import models  # as torchvision.models after `import torchvision`
+from . import utils  # torch.utils.data after `import glassnet as torch`
 
 _methods.install()
 _aliases.install(globals())

@@ -38,6 +38,44 @@ class Dataset:
         return ConcatDataset([self, other])
 
 
+class IterableDataset(Dataset):
+    """A stream of samples: subclasses implement ``__iter__()`` instead of indexing.
+
+    For data that cannot be indexed (lines of a file, a generator). The
+    DataLoader groups consecutive samples into batches; with workers, every
+    worker iterates its own copy, so the dataset should give each one its
+    share, by looking at ``get_worker_info()`` in ``__iter__``, or every
+    sample comes ``num_workers`` times (PyTorch's rule).
+    """
+
+    def __iter__(self):
+        raise NotImplementedError(f"{type(self).__name__} must implement __iter__()")
+
+    def __getitem__(self, index):
+        raise TypeError(f"{type(self).__name__} is an IterableDataset: iterate over it, it has no [index]")
+
+    def __len__(self):
+        raise TypeError(f"{type(self).__name__} is an IterableDataset with no __len__; define one "
+                        "to give it (and its DataLoader) a length")
+
+    def __add__(self, other):
+        return ChainDataset([self, other])
+
+
+class ChainDataset(IterableDataset):
+    """Several iterable datasets one after the other."""
+
+    def __init__(self, datasets):
+        self.datasets = list(datasets)
+
+    def __iter__(self):
+        for dataset in self.datasets:
+            yield from dataset
+
+    def __len__(self):
+        return sum(len(d) for d in self.datasets)
+
+
 def _as_array(data):
     if isinstance(data, Tensor):
         return data.array

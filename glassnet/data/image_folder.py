@@ -73,6 +73,28 @@ def find_classes(root):
     return classes, {name: i for i, name in enumerate(classes)}
 
 
+def list_samples(root, class_to_idx, is_valid_file, recursive=False):
+    """``(samples, empty)``: ``(path, label)`` of every file under ``root/<class>/`` that
+    ``is_valid_file(path)`` accepts, class by class and in sorted order, and the classes with none.
+
+    ``recursive`` also looks in subfolders of a class folder (following
+    links), as torchvision's ``ImageFolder`` does.
+    """
+    samples, empty = [], []
+    for name in sorted(class_to_idx):
+        folder = Path(root) / name
+        if recursive:
+            files = [Path(top) / f for top, _, names in sorted(os.walk(folder, followlinks=True))
+                     for f in sorted(names)]
+        else:
+            files = sorted(p for p in folder.iterdir() if p.is_file())
+        chosen = [(path, class_to_idx[name]) for path in files if is_valid_file(path)]
+        if not chosen:
+            empty.append(name)
+        samples += chosen
+    return samples, empty
+
+
 class ImageFolder(Dataset):
     """Images under ``root/<class>/``, as ``(image, label)`` pairs.
 
@@ -94,13 +116,11 @@ class ImageFolder(Dataset):
         self.grayscale, self.transform, self.target_transform = grayscale, transform, target_transform
         self.classes, self.class_to_idx = find_classes(self.root)
         extensions = tuple(e.lower() for e in extensions)
-        self.samples, empty = [], []
-        for name in self.classes:
-            files = sorted(p for p in (self.root / name).iterdir()
-                           if p.is_file() and p.suffix.lower() in extensions and not p.name.startswith("."))
-            if not files:
-                empty.append(name)
-            self.samples += [(path, self.class_to_idx[name]) for path in files]
+
+        def is_image(path):
+            return path.suffix.lower() in extensions and not path.name.startswith(".")
+
+        self.samples, empty = list_samples(self.root, self.class_to_idx, is_image)
         if empty:
             raise FileNotFoundError(f"ImageFolder: no image files ({', '.join(extensions)}) in the class "
                                     f"folder(s) {', '.join(str(self.root / n) for n in empty)}")

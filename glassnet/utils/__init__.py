@@ -4,3 +4,5 @@
 tensorboardX, so it is not imported here: import it by its full name,
 ``from glassnet.utils.tensorboard import SummaryWriter``, as in PyTorch.
 """
+
+from . import data  # torch.utils.data: from glassnet.utils import data
