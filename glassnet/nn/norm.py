@@ -63,8 +63,12 @@ class _BatchNorm(Module):
         # Without running statistics even evaluation normalises with the batch's own.
         use_batch = self.training or self.running_mean is None
         track = not self.training or self.track_running_stats
-        return N.batch_norm(input, self.running_mean if track else None, self.running_var if track else None,
-                            self.weight, self.bias, use_batch, momentum, self.eps)
+        try:  # the op checks; the layer only says which layer it was
+            return N.batch_norm(input, self.running_mean if track else None,
+                                self.running_var if track else None, self.weight, self.bias, use_batch,
+                                momentum, self.eps)
+        except (RuntimeError, ValueError) as error:
+            raise self.named_error(error) from None
 
     def extra_repr(self):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "

@@ -30,8 +30,11 @@ class MaxPool2d(Module):
         self.return_indices, self.ceil_mode = return_indices, ceil_mode
 
     def forward(self, input):  # noqa: A002 - PyTorch's name
-        return P.max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation,
-                            self.ceil_mode, self.return_indices)
+        try:  # the op checks; the layer only says which layer it was
+            return P.max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation,
+                                self.ceil_mode, self.return_indices)
+        except (RuntimeError, ValueError, TypeError, IndexError) as error:
+            raise self.named_error(error) from None
 
     def extra_repr(self):
         return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
@@ -52,8 +55,11 @@ class AvgPool2d(Module):
         self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
 
     def forward(self, input):  # noqa: A002
-        return P.avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-                            self.count_include_pad, self.divisor_override)
+        try:  # the op checks; the layer only says which layer it was
+            return P.avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                                self.count_include_pad, self.divisor_override)
+        except (RuntimeError, ValueError, TypeError, IndexError) as error:
+            raise self.named_error(error) from None
 
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
@@ -67,7 +73,10 @@ class AdaptiveAvgPool2d(Module):
         self.output_size = output_size
 
     def forward(self, input):  # noqa: A002
-        return P.adaptive_avg_pool2d(input, self.output_size)
+        try:  # the op checks; the layer only says which layer it was
+            return P.adaptive_avg_pool2d(input, self.output_size)
+        except (RuntimeError, ValueError, TypeError, IndexError) as error:
+            raise self.named_error(error) from None
 
     def flops(self, in_shape, out_shape):
         return math.prod(in_shape)  # every input element is added once

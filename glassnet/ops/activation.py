@@ -44,7 +44,8 @@ class Sigmoid(Function):
         # 1 / (1 + exp(-x)): where exp(-x) overflows to inf the answer is 0, as it should be.
         # 4x faster than a select between two stable branches (np.where is slow on float32).
         with np.errstate(over="ignore"):
-            y = np.negative(x if x.dtype.kind == "f" else x.astype(np.float64))  # ints: as exp does
+            src = x if x.dtype.kind == "f" else x.astype(np.float64)  # ints: as exp does
+            y = np.negative(src, out=np.empty_like(src))  # out=: a 0-d result stays an array
             np.exp(y, out=y)
             y += 1
             return np.reciprocal(y, out=y)
@@ -317,7 +318,8 @@ class Softmax(Function):
     save_output = True
 
     def forward(self, x):
-        y = x - x.max(axis=self.dim, keepdims=True)
+        # initial=-inf: the max over an empty dim is -inf instead of NumPy's ValueError
+        y = x - x.max(axis=self.dim, keepdims=True, initial=-np.inf)
         np.exp(y, out=y)
         y /= y.sum(axis=self.dim, keepdims=True)
         return y
@@ -332,7 +334,7 @@ class LogSoftmax(Function):
     save_output = True
 
     def forward(self, x):
-        y = x - x.max(axis=self.dim, keepdims=True)
+        y = x - x.max(axis=self.dim, keepdims=True, initial=-np.inf)  # as in Softmax
         y -= np.log(np.exp(y).sum(axis=self.dim, keepdims=True))
         return y
 
@@ -350,9 +352,15 @@ def _softmax_dim(x, dim, name):
 
 def softmax(x, dim=-1):
     """exp(x) / sum(exp(x)) along ``dim``, shifted by the max so it never overflows."""
+    if x.ndim == 0:  # PyTorch takes a 0-d tensor as one element along dim 0 (or -1)
+        normalize_dim(dim, 0, "softmax")
+        return softmax(x.reshape(1), 0).reshape(())
     return Softmax.apply(x, dim=_softmax_dim(x, dim, "softmax"))
 
 
 def log_softmax(x, dim=-1):
     """x - logsumexp(x) along ``dim``: the log-probabilities, stable for large |x|."""
+    if x.ndim == 0:  # as in softmax: one element
+        normalize_dim(dim, 0, "log_softmax")
+        return log_softmax(x.reshape(1), 0).reshape(())
     return LogSoftmax.apply(x, dim=_softmax_dim(x, dim, "log_softmax"))

@@ -289,6 +289,9 @@ def conv_geometry(name, input, weight, stride, padding, dilation):  # noqa: A002
 
 def _conv(name, input, weight, bias, stride, padding, dilation, groups):  # noqa: A002
     geom = conv_geometry(name, input, weight, stride, padding, dilation)
+    if input.shape[0] == 0:  # the im2col layouts have no empty form; PyTorch gives an empty output
+        raise RuntimeError(f"{name}: got a batch of 0 inputs (shape {tuple(input.shape)}); "
+                           "an empty batch is not supported")
     args = (input, weight) if bias is None else (input, weight, bias)
     return Conv2d.apply(*args, geom=geom, groups=groups)
 

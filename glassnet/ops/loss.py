@@ -164,6 +164,10 @@ def binary_cross_entropy(input, target, weight=None, *, reduction="mean"):
             f"{name}: input must hold probabilities in [0, 1], got values in "
             f"[{x.min():.4g}, {x.max():.4g}]; for raw scores use binary_cross_entropy_with_logits"
         )
+    t = target.array
+    if t.size and not (t.min() >= 0 and t.max() <= 1):  # as PyTorch: a target past 1 gives a negative loss
+        raise ValueError(f"{name}: target must hold probabilities in [0, 1], got values in "
+                         f"[{t.min():.4g}, {t.max():.4g}]")
     w = constant_weight(name, "weight", weight, x)
     return _BinaryCrossEntropy.apply(input, target, weight=w, reduction=reduction)
 

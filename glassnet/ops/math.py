@@ -13,17 +13,34 @@ from ._util import constant as _const
 from .shape_grad import sum_to
 
 
-def _operands(a, b):
+def _operands(a, b, name="an element-wise op"):
     """Both operands as Tensors of one dtype family, as PyTorch promotes them."""
     a = as_tensor(a, like=b if not hasattr(a, "data") else None)
     b = as_tensor(b, like=a)
     if a.array.dtype != b.array.dtype:
         a, b = promote(a, b)
+    if a.shape != b.shape:  # the common equal-shape case costs one tuple comparison
+        _check_broadcast(name, a.shape, b.shape)
     return a, b
 
 
+def _check_broadcast(name, *shapes):
+    """A named error instead of NumPy's 'operands could not be broadcast together'."""
+    # plain loops over each pair's dims from the right: cheaper than np.broadcast_shapes
+    for i, first in enumerate(shapes):
+        for other in shapes[i + 1 :]:
+            for m, n in zip(reversed(first), reversed(other)):
+                if m != n and m != 1 and n != 1:
+                    # ValueError, NumPy's type, so code that caught NumPy's error still does
+                    raise ValueError(
+                        f"{name}: operands could not be broadcast together with shapes "
+                        f"{' and '.join(map(str, shapes))}: each dim, counted from the right, "
+                        "must be equal or 1 in one of them"
+                    )
+
+
 def _binary(cls, a, b):
-    return cls.apply(*_operands(a, b))
+    return cls.apply(*_operands(a, b, cls.__name__.lower()))
 
 
 class Add(Function):
@@ -117,7 +134,7 @@ def mul(a, b):
 
 
 def div(a, b):
-    a, b = _operands(a, b)
+    a, b = _operands(a, b, "div")
     if a.array.dtype.kind != "f" and b.array.dtype.kind != "f":
         # True division of integers gives the default float, as in PyTorch.
         from ..backend import get_default_dtype
@@ -276,6 +293,7 @@ def where(condition, input=None, other=None):  # noqa: A002 - PyTorch's names
     b = as_tensor(other, like=a)
     if a.array.dtype != b.array.dtype:
         a, b = promote(a, b)
+    _check_broadcast("where", cond.shape, a.shape, b.shape)
     return Where.apply(cond, a, b)
 
 
@@ -316,17 +334,18 @@ def clamp(x, min=None, max=None):  # noqa: A002 - PyTorch's names
 
 def maximum(a, b):
     """Element-wise maximum; a tie splits the gradient evenly, as in PyTorch."""
-    return _select_extreme(a, b, np.greater)
+    return _select_extreme(a, b, np.greater, "maximum")
 
 
 def minimum(a, b):
     """Element-wise minimum; a tie splits the gradient evenly, as in PyTorch."""
-    return _select_extreme(a, b, np.less)
+    return _select_extreme(a, b, np.less, "minimum")
 
 
-def _select_extreme(a, b, better):
-    a, b = _operands(a, b)
-    wins = better(a.array, b.array)
+def _select_extreme(a, b, better, name):
+    a, b = _operands(a, b, name)
+    # a NaN wins, so it propagates as in PyTorch (a NaN in b loses every comparison and is kept anyway)
+    wins = better(a.array, b.array) | (a.array != a.array)
     ties = a.array == b.array
     # (a + b) / 2 at ties carries half the gradient to each side.
     half = (a + b) * 0.5 if ties.any() else None

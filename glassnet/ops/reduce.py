@@ -21,7 +21,17 @@ def _axes(dim, ndim, name):
     if dim is None:
         return tuple(range(ndim))
     d = normalize_dim(dim, ndim, name)
+    if ndim == 0:  # a 0-d tensor's dim 0 (or -1) is the tensor itself: nothing to reduce
+        return ()
     return d if isinstance(d, tuple) else (d,)
+
+
+def _nonempty(x, axes, name):
+    """max, min and argmax of nothing have no value: PyTorch's IndexError, named."""
+    if any(x.shape[a] == 0 for a in axes) or (not axes and x.numel() == 0):
+        raise IndexError(
+            f"{name}: cannot reduce a tensor of shape {x.shape} over dims {axes}, one of which has size 0"
+        )
 
 
 def _kept_shape(shape, axes):
@@ -96,8 +106,13 @@ ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
 
 def _extreme(x, dim, keepdim, largest, name):
     if dim is None:
+        _nonempty(x, tuple(range(x.ndim)), name)
         return MaxMin.apply(x, axes=tuple(range(x.ndim)), keepdim=False, largest=largest, index=None)
     d = normalize_dim(dim, x.ndim, name)
+    if x.ndim == 0:  # the value itself, at index 0
+        return ValuesIndices(MaxMin.apply(x, axes=(), keepdim=keepdim, largest=largest, index=None),
+                             Tensor._make(np.zeros((), np.int64), None, 0))
+    _nonempty(x, (d,), name)
     index = (np.argmax if largest else np.argmin)(x.array, axis=d, keepdims=True)
     values = MaxMin.apply(x, axes=(d,), keepdim=keepdim, largest=largest, index=index)
     indices = index if keepdim else np.squeeze(index, d)
@@ -120,11 +135,13 @@ def min(x, dim=None, keepdim=False, *, axis=None):  # noqa: A001
 
 def amax(x, dim=None, keepdim=False):
     axes = _axes(dim, x.ndim, "amax")
+    _nonempty(x, axes, "amax")
     return MaxMin.apply(x, axes=axes, keepdim=keepdim, largest=True, index=None)
 
 
 def amin(x, dim=None, keepdim=False):
     axes = _axes(dim, x.ndim, "amin")
+    _nonempty(x, axes, "amin")
     return MaxMin.apply(x, axes=axes, keepdim=keepdim, largest=False, index=None)
 
 
@@ -139,8 +156,13 @@ def argmin(x, dim=None, keepdim=False, *, axis=None):
 def _arg_extreme(pick, x, dim, keepdim, name):
     """Indices (int64, no gradient) of the extreme values; over everything when dim is None."""
     if dim is None:
+        _nonempty(x, tuple(range(x.ndim)), name)
         return Tensor._make(np.asarray(pick(x.array), dtype=np.int64), None, 0)
-    out = pick(x.array, axis=normalize_dim(dim, x.ndim, name), keepdims=keepdim)
+    d = normalize_dim(dim, x.ndim, name)
+    if x.ndim == 0:
+        return Tensor._make(np.zeros((), np.int64), None, 0)
+    _nonempty(x, (d,), name)
+    out = pick(x.array, axis=d, keepdims=keepdim)
     return Tensor._make(out.astype(np.int64, copy=False), None, 0)
 
 
@@ -148,6 +170,9 @@ def var(x, dim=None, keepdim=False, *, correction=1, unbiased=None, axis=None):
     """Variance; ``correction=1`` (Bessel) by default, as in PyTorch."""
     if unbiased is not None:
         correction = 1 if unbiased else 0
+    if x.array.dtype.kind != "f":
+        raise RuntimeError(f"var/std: expected a floating-point tensor, got dtype {x.dtype}; "
+                           "convert it with .float() first")
     axes = _axes(pick_dim(dim, axis), x.ndim, "var")
     count = int(np.prod([x.shape[a] for a in axes]))
     centered = x - mean(x, axes, keepdim=True)
@@ -157,13 +182,16 @@ def var(x, dim=None, keepdim=False, *, correction=1, unbiased=None, axis=None):
 
 
 def std(x, dim=None, keepdim=False, *, correction=1, unbiased=None, axis=None):
+    _axes(pick_dim(dim, axis), x.ndim, "std")  # a dim out of range is named as std's, not var's
     return M.sqrt(var(x, dim, keepdim, correction=correction, unbiased=unbiased, axis=axis))
 
 
 def logsumexp(x, dim=None, keepdim=False, *, axis=None):
     """log(sum(exp(x))) computed without overflow by shifting by the max."""
     axes = _axes(pick_dim(dim, axis), x.ndim, "logsumexp")
-    shift = np.max(x.array, axis=axes, keepdims=True)
+    if x.array.dtype.kind != "f":  # integers give the default float, as in PyTorch
+        x = x.float()
+    shift = np.max(x.array, axis=axes, keepdims=True, initial=-np.inf)  # -inf over nothing: the result
     shift = np.where(np.isfinite(shift), shift, 0)
     shift_t = Tensor._make(shift, None, 0)
     out = M.log(sum(M.exp(x - shift_t), axes, keepdim=True)) + shift_t

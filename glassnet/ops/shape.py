@@ -114,11 +114,14 @@ def unsqueeze(x, dim):
 
 def flatten(x, start_dim=0, end_dim=-1):
     if x.ndim == 0:
+        normalize_dim((start_dim, end_dim), 0, "flatten")  # a 0-d tensor has dims 0 and -1 only
         return reshape(x, (1,))
     start, end = normalize_dim((start_dim, end_dim), x.ndim, "flatten")
-    shape = x.shape[:start] + (-1,) + x.shape[end + 1 :]
-    if int(np.prod(x.shape[start : end + 1])) == 0:
-        shape = x.shape[:start] + (0,) + x.shape[end + 1 :]
+    if start > end:
+        raise RuntimeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} "
+                           f"for a tensor of shape {x.shape}")
+    # the merged size written out: a -1 would be ambiguous when another dim is 0
+    shape = x.shape[:start] + (int(np.prod(x.shape[start : end + 1])),) + x.shape[end + 1 :]
     return reshape(x, shape)
 
 
@@ -150,6 +153,11 @@ def cat(tensors, dim=0):
     tensors = list(tensors)
     if not tensors:
         raise ValueError("cat: expected a non-empty sequence of tensors")
+    if any(t_.ndim == 0 for t_ in tensors):
+        raise RuntimeError(
+            f"cat: expected tensors with at least 1 dimension, got shapes {[t_.shape for t_ in tensors]}; "
+            "use stack to join 0-d tensors"
+        )
     dim = normalize_dim(dim, tensors[0].ndim, "cat")
     ref = tensors[0].shape
     for i, t_ in enumerate(tensors):
@@ -213,7 +221,14 @@ def _is_basic(index):
 def getitem(x, index):
     """``x[index]`` with PyTorch/NumPy semantics; Tensors are accepted as indices."""
     index = _unwrap_index(index)
-    return Slice.apply(x, index=index)
+    try:
+        return Slice.apply(x, index=index)
+    except IndexError:
+        # NumPy's own message names an axis, not the tensor; say what was indexed with what
+        raise IndexError(
+            f"Tensor index: {index!r} does not fit a tensor of shape {x.shape} "
+            "(an index past a dim's size, too many indices, or a mask of another length)"
+        ) from None
 
 
 def _unwrap_index(index):
@@ -228,11 +243,16 @@ def _unwrap_index(index):
 
 def split(x, split_size_or_sections, dim=0):
     """Split into pieces of a given size, or of the sizes in a list."""
+    if x.ndim == 0:
+        raise RuntimeError("split: expected a tensor with at least 1 dimension, got a 0-d tensor")
     dim = normalize_dim(dim, x.ndim, "split")
     n = x.shape[dim]
     if isinstance(split_size_or_sections, int):
         step = split_size_or_sections
-        sizes = [min(step, n - i) for i in range(0, n, step)]
+        if step < 0 or (step == 0 and n > 0):
+            raise RuntimeError(f"split: expected a split size > 0 for dim {dim} of size {n}, got {step}")
+        # an empty dim splits into one empty piece, as in PyTorch
+        sizes = [min(step, n - i) for i in range(0, n, step)] if n else [0]
     else:
         sizes = list(split_size_or_sections)
         if sum(sizes) != n:
@@ -248,7 +268,13 @@ def split(x, split_size_or_sections, dim=0):
 
 
 def chunk(x, chunks, dim=0):
+    if x.ndim == 0:
+        raise RuntimeError("chunk: expected a tensor with at least 1 dimension, got a 0-d tensor")
+    if chunks <= 0:
+        raise RuntimeError(f"chunk: expected a number of chunks > 0, got {chunks}")
     n = x.shape[normalize_dim(dim, x.ndim, "chunk")]
+    if n == 0:  # PyTorch gives `chunks` empty pieces
+        return split(x, [0] * chunks, dim)
     return split(x, -(-n // chunks), dim)
 
 

@@ -19,12 +19,22 @@ from collections import defaultdict
 import numpy as np
 
 from ... import backend
+from ...creation import tensor as to_tensor
 from ...nn.lazy import UninitializedParameter, materialize
 from ...nn.module import Module, Parameter
 from .. import initializers, regularizers
 from ..functional import call_symbolically, is_symbolic
 
 _counts = defaultdict(int)
+
+
+def _as_tensors(inputs):
+    """NumPy arrays as tensors (floats as float32), as Keras layers take them: ``layer(np.zeros((2, 3)))``."""
+    if isinstance(inputs, np.ndarray):
+        return to_tensor(inputs)
+    if isinstance(inputs, (list, tuple)) and any(isinstance(x, np.ndarray) for x in inputs):
+        return type(inputs)(to_tensor(x) if isinstance(x, np.ndarray) else x for x in inputs)
+    return inputs
 
 
 def unique_name(base):
@@ -98,6 +108,7 @@ class Layer(Module):
     def forward(self, inputs):
         if is_symbolic(inputs):  # the functional API: record the call, return KerasTensors
             return call_symbolically(self, inputs)
+        inputs = _as_tensors(inputs)
         if not self.built:
             self._build_for(inputs)
         return self.call(inputs)

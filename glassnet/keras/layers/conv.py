@@ -169,10 +169,13 @@ class _Pooling(Layer):
         if n == 1:
             y, kernel, stride = unsqueeze(y, 2), (1,) + kernel, (1,) + stride
         ceil = self.padding == "same"  # with strides == pool_size, 'same' is a last partial window
-        if self.kind == "max":
-            y = P.max_pool2d(y, kernel, stride, ceil_mode=ceil)
-        else:
-            y = P.avg_pool2d(y, kernel, stride, ceil_mode=ceil, count_include_pad=False)
+        try:  # the op checks; the layer says which layer it was
+            if self.kind == "max":
+                y = P.max_pool2d(y, kernel, stride, ceil_mode=ceil)
+            else:
+                y = P.avg_pool2d(y, kernel, stride, ceil_mode=ceil, count_include_pad=False)
+        except (RuntimeError, ValueError) as error:
+            raise type(error)(f"{self.name}: {error}") from None
         y = squeeze(y, 2) if n == 1 else y
         return _to_channels_last(y, n)
 
@@ -204,6 +207,10 @@ class _GlobalPooling(Layer):
         self.keepdims = keepdims
 
     def call(self, x):
+        if x.ndim != self.rank + 2:  # else the mean runs over the wrong axes and the shape is silently wrong
+            layout = "(batch, steps, channels)" if self.rank == 1 else "(batch, height, width, channels)"
+            raise ValueError(f"{type(self).__name__} ({self.name}): expected a {self.rank + 2}-D input "
+                             f"{layout}, got shape {tuple(x.shape)}")
         axes = tuple(range(1, self.rank + 1))
         if self.kind == "avg":
             return x.mean(axes, keepdim=self.keepdims)

@@ -123,7 +123,8 @@ class Flatten(Layer):
     flops_per_output_element = 0
 
     def call(self, x):
-        return reshape(x, (x.shape[0], -1))
+        # the size written out: with a batch of 0, -1 would be ambiguous
+        return reshape(x, (x.shape[0], math.prod(x.shape[1:])))
 
 
 class Reshape(Layer):

@@ -120,7 +120,10 @@ class _RNN(SupportsMasking, Layer):
         if x.ndim != 3:
             raise ValueError(f"{self.name} expects inputs of shape (None, timesteps, features); got "
                              f"{tuple(x.shape)}")
-        batch, steps, _ = x.shape
+        batch, steps, features = x.shape
+        if features != self.weight_ih.shape[1]:
+            raise ValueError(f"{self.name} was built for {self.weight_ih.shape[1]} features per step; got "
+                             f"inputs of shape {tuple(x.shape)}")
         mask = mask_of(x)
         if self.go_backwards:  # Keras reads the sequence and its mask from the end, and returns them so
             x, mask = x[:, ::-1], None if mask is None else mask[:, ::-1]
