@@ -23,9 +23,11 @@ from .ops.tensor_types import tensor_type
 from .tensor import Tensor
 
 
-def _compare(op):
+def _compare(op, name):
     def method(self, other):
         other = other.array if isinstance(other, Tensor) else other
+        if np.shape(other) != self.shape:
+            M._check_broadcast(name, self.shape, np.shape(other))
         return Tensor._make(np.asarray(op(self.array, other)), None, 0)
 
     return method
@@ -108,12 +110,12 @@ METHODS = {
     "add": M.add, "sub": M.sub, "mul": M.mul, "div": M.div, "pow": M.pow, "neg": M.neg,
     "matmul": linalg.matmul,
     # comparisons (no gradient)
-    "__eq__": _compare(np.equal), "__ne__": _compare(np.not_equal),
-    "__lt__": _compare(np.less), "__le__": _compare(np.less_equal),
-    "__gt__": _compare(np.greater), "__ge__": _compare(np.greater_equal),
-    "eq": _compare(np.equal), "ne": _compare(np.not_equal),
-    "lt": _compare(np.less), "le": _compare(np.less_equal),
-    "gt": _compare(np.greater), "ge": _compare(np.greater_equal),
+    "__eq__": _compare(np.equal, "eq"), "__ne__": _compare(np.not_equal, "ne"),
+    "__lt__": _compare(np.less, "lt"), "__le__": _compare(np.less_equal, "le"),
+    "__gt__": _compare(np.greater, "gt"), "__ge__": _compare(np.greater_equal, "ge"),
+    "eq": _compare(np.equal, "eq"), "ne": _compare(np.not_equal, "ne"),
+    "lt": _compare(np.less, "lt"), "le": _compare(np.less_equal, "le"),
+    "gt": _compare(np.greater, "gt"), "ge": _compare(np.greater_equal, "ge"),
     # element-wise
     "exp": M.exp, "log": M.log, "sqrt": M.sqrt, "abs": M.abs, "__abs__": M.abs,
     "sin": M.sin, "cos": M.cos, "tanh": A.tanh, "sigmoid": A.sigmoid, "relu": A.relu,

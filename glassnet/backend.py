@@ -36,9 +36,15 @@ def as_array(data, dtype=None):
     Floats become the default float dtype (float32) unless ``dtype`` says
     otherwise, integers become int64, booleans stay booleans.
     """
-    if dtype is not None:
-        return np.asarray(data, dtype=np.dtype(dtype))
-    arr = np.asarray(data)
+    try:
+        if dtype is not None:
+            return np.asarray(data, dtype=np.dtype(dtype))
+        arr = np.asarray(data)
+    except ValueError as error:
+        if isinstance(data, (list, tuple)) and ("sequence" in str(error) or "inhomogeneous" in str(error)):
+            raise ValueError("glassnet.tensor: nested lists of different lengths, e.g. [[1, 2], [3]], "
+                             "make no tensor; pad them to one length") from None
+        raise
     kind = arr.dtype.kind
     if kind == "f":
         if arr.dtype != _default_float:

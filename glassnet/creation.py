@@ -54,9 +54,12 @@ def _size(size, keyword=None, caller="a creator"):
     elif len(size) == 1 and isinstance(size[0], Tensor):
         size = size[0].tolist()
     try:
-        return tuple(int(n) for n in size)
+        shape = tuple(int(n) for n in size)
     except TypeError:
         raise TypeError(f"{caller}: the shape must be integers, got {size!r}") from None
+    if any(n < 0 for n in shape):
+        raise ValueError(f"{caller}: sizes must be >= 0, got {shape}")
+    return shape
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):  # noqa: ARG001
@@ -100,7 +103,8 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
 
 
 def empty(*shape, size=None, dtype=None, device=None, requires_grad=False):
-    return zeros(*shape, size=size, dtype=dtype, device=device, requires_grad=requires_grad)
+    # zeros rather than uninitialised memory: the same cost in NumPy, and nothing random to debug
+    return _make(np.zeros(_size(shape, size, "empty"), _float_dtype(dtype)), requires_grad, device, "empty")
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):

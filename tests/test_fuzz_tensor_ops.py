@@ -79,9 +79,6 @@ def test_tensor_from_ill_typed_data(case):
     message_names(error, "tensor")
 
 
-@pytest.mark.xfail(strict=True, reason="backend.as_array passes ragged lists to np.asarray, whose 'setting "
-                   "an array element with a sequence' names no function (fix: catch that ValueError there "
-                   "and raise 'glassnet.tensor: the nested lists have different lengths ...')")
 @pytest.mark.parametrize("case", sorted(RAGGED))
 def test_tensor_from_ragged_lists(case):
     with pytest.raises(ValueError):
@@ -100,8 +97,6 @@ def test_factories_with_random_sizes(size, fn):
     assert getattr(gn, fn)(*size).shape == tuple(getattr(torch, fn)(*size).shape)
 
 
-@pytest.mark.xfail(strict=True, reason="creation.py passes a negative size to NumPy, whose 'negative "
-                   "dimensions are not allowed' names no function (fix: check sizes in creation._size)")
 @pytest.mark.parametrize("fn", FACTORIES)
 def test_factories_refuse_a_negative_size_by_name(fn):
     with pytest.raises(RuntimeError):
@@ -156,9 +151,6 @@ def test_comparisons_broadcast(op, seed, special, pair, dtypes):
     check_against_torch(lambda: COMPARISONS[op](ga, gb), lambda: COMPARISONS[op](ta, tb), names=[op])
 
 
-@pytest.mark.xfail(strict=True, reason="_methods._compare calls NumPy directly: its 'operands could "
-                   "not be broadcast together' escapes (fix: check the shapes there, as "
-                   "ops.math._check_broadcast does)")
 @pytest.mark.parametrize("op", sorted(COMPARISONS))
 def test_comparisons_of_shapes_that_do_not_broadcast(op):
     a, b = gn.zeros(2, 3), gn.zeros(4)
