@@ -16,7 +16,8 @@ from conftest import data_dir, load_lesson
 import glassnet
 from glassnet.keras.utils import set_random_seed
 
-pytest.importorskip("threadpoolctl", reason="use_deterministic_algorithms sets BLAS threads through threadpoolctl")
+pytest.importorskip("threadpoolctl",
+                    reason="use_deterministic_algorithms sets BLAS threads through threadpoolctl")
 
 # lesson -> (real-data folder it needs or None, the smallest settings that run all of it)
 TINY = {

@@ -40,3 +40,7 @@ __all__ = [
     "Input", "Model", "Sequential", "activations", "backend", "callbacks", "datasets", "initializers",
     "layers", "losses", "metrics", "models", "optimizers", "preprocessing", "regularizers", "saving", "utils",
 ]
+
+from . import distribute  # noqa: E402 - keras.distribute (MultiWorkerMirroredStrategy), docs/distributed.md
+
+__all__ += ["distribute"]

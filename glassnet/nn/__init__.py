@@ -23,3 +23,6 @@ from .norm import BatchNorm1d, BatchNorm2d, LayerNorm, LazyBatchNorm1d, LazyBatc
 from .pool import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from .rnn import GRU, LSTM, RNN, RNNBase
 from .rnn_cells import GRUCell, LSTMCell, RNNCell, RNNCellBase
+
+# isort: split
+from ..distributed.sync_batchnorm import SyncBatchNorm  # lives with the rest of data parallelism

@@ -11,6 +11,7 @@ callbacks. Nothing here is needed to train by hand.
 import numpy as np
 
 from ..autograd import no_grad
+from ..distributed.strategy import fit_strategy
 from ..tensor import Tensor
 from . import batches
 from .backup import backups_last
@@ -39,6 +40,9 @@ def run_evaluation(model, trainer, data_loader, caller, prefix=""):
         model.train(was)
     if logs is None:
         raise ValueError(f"{caller}: the data holds no samples")
+    strategy = fit_strategy()
+    if strategy is not None:  # each rank evaluated its share: merge their counts
+        logs = strategy.reduce_logs(logs, trainer)
     return {prefix + k: float(v) for k, v in logs.items()}
 
 
@@ -57,6 +61,14 @@ def fit(model, x=None, y=None, batch_size=32, epochs=1, verbose="auto", callback
     train_loader = batches.loader(data, batch_size, shuffle, "fit")
     val_loader = None if val is None else batches.loader(val, batch_size, False, "fit")
     verbose = resolve_verbose(verbose, "fit")
+    # Data-parallel over several MPI ranks, or None (docs/distributed.md): each rank trains on its share
+    # of every global batch, and only rank 0 prints and writes files.
+    strategy = fit_strategy()
+    if strategy is not None:
+        train_loader = strategy.training_loader(data, batch_size, shuffle, "fit")
+        val_loader = None if val is None else strategy.evaluation_loader(val, batch_size, "fit")
+        callbacks = strategy.callbacks_for_this_rank(callbacks, train_loader)
+        verbose = strategy.verbose(verbose)
 
     # A BackupAndRestore runs after the other callbacks, to save the epoch as they leave it (backup.py).
     cbs = CallbackList(backups_last(callbacks), model,
@@ -83,6 +95,8 @@ def fit(model, x=None, y=None, batch_size=32, epochs=1, verbose="auto", callback
                     cbs.on_train_batch_begin(batch)
                     step_logs = model.train_step(data_batch)
                     cbs.on_train_batch_end(batch, step_logs)
+                    if strategy is not None:  # every rank stops at the same batch
+                        strategy.agree_to_stop(model)
                     if model.stop_training or ctrl_c.requested:
                         break
                 done = 0
@@ -91,12 +105,16 @@ def fit(model, x=None, y=None, batch_size=32, epochs=1, verbose="auto", callback
                 if step_logs is None:
                     raise ValueError("fit: the training data holds no samples")
                 # The last step's logs are the epoch's: the running means, as in Keras.
+                if strategy is not None:
+                    step_logs = strategy.reduce_logs(step_logs, trainer)
                 logs = {k: float(v) for k, v in step_logs.items()}
                 if val_loader is not None:
                     logs.update(run_evaluation(model, trainer, val_loader, "fit", "val_"))
                 cbs.on_epoch_end(epoch, logs)
                 if ctrl_c.requested:  # pressed during validation or an epoch-end callback
                     raise KeyboardInterrupt
+                if strategy is not None:
+                    strategy.agree_to_stop(model)
                 if model.stop_training:
                     break
         except KeyboardInterrupt:
@@ -115,6 +133,10 @@ def evaluate(model, x=None, y=None, batch_size=32, verbose="auto", return_dict=F
     data = batches.as_dataset_or_loader(x, y, "evaluate", steps=steps, sample_weight=sample_weight)
     data_loader = batches.loader(data, batch_size, False, "evaluate")
     verbose = resolve_verbose(verbose, "evaluate")
+    strategy = fit_strategy()
+    if strategy is not None:  # each rank evaluates its share; the metrics are merged
+        data_loader = strategy.evaluation_loader(data, batch_size, "evaluate")
+        verbose = strategy.verbose(verbose)
     logs = run_evaluation(model, trainer, data_loader, "evaluate")
     if verbose:
         print(" - ".join(f"{k}: {v:.4f}" for k, v in logs.items()), flush=True)
