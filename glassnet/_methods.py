@@ -83,7 +83,18 @@ def _setitem(self, index, value):
             "in-place assignment into a tensor that requires grad; "
             "do it under `with glassnet.no_grad():` or on a detached tensor"
         )
-    self.array[S._unwrap_index(index)] = value.array if isinstance(value, Tensor) else value
+    index = S._unwrap_index(index)
+    value = value.array if isinstance(value, Tensor) else value
+    try:
+        self.array[index] = value
+    except ValueError:
+        # PyTorch drops a value's leading size-1 dims (t[i, j] = a (1, 1) tensor); NumPy refuses a
+        # 2-d array stored into one element, so drop them and try once more.
+        value = np.asarray(value)
+        kept = next((d for d, n in enumerate(value.shape) if n != 1), value.ndim)
+        if kept == 0:
+            raise
+        self.array[index] = value.reshape(value.shape[kept:])
 
 
 def _view(self, *shape):

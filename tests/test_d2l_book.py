@@ -372,9 +372,6 @@ def test_rnn_pages_run(section):
     assert run(section)["ok"]
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="glassnet's Tensor.__setitem__ refuses a (1, 1) tensor stored into one element "
-                          "(multistep_preds[i] = model(...)); PyTorch accepts it")
 def test_sequence():
     report = run("recurrent-neural-networks__sequence", ["len(multistep_preds)", "data.T"])
     assert report["probes"]["len(multistep_preds)"] == report["probes"]["data.T"] == 1000

@@ -280,3 +280,14 @@ def test_assigning_data_swaps_the_array_and_keeps_the_graph_out():
     assert w.requires_grad
     loss = (w.data * 2).sum()
     assert not loss.requires_grad
+
+
+def test_setitem_drops_the_values_leading_size_one_dims_as_pytorch_does():
+    ours, theirs = gn.zeros(3, 4), torch.zeros(3, 4)
+    ours[0, 1] = gn.ones(1, 1) * 5
+    theirs[0, 1] = torch.ones(1, 1) * 5
+    ours[2] = gn.ones(1, 1, 4)
+    theirs[2] = torch.ones(1, 1, 4)
+    np.testing.assert_array_equal(ours.array, theirs.numpy())
+    with pytest.raises(ValueError):
+        ours[0] = gn.ones(2, 4)  # a real shape mismatch is still refused
