@@ -351,3 +351,10 @@ def test_pooling_conv_outputs_keeps_their_memory_layout_and_matches_torch(pool):
     y.sum().backward()
     theirs(tx).sum().backward()
     np.testing.assert_allclose(gx.grad.array, tx.grad.numpy(), rtol=1e-4, atol=1e-4)
+
+
+def test_batchnorm_of_a_given_dtype_keeps_its_running_statistics_in_that_dtype():
+    layer = gn.nn.BatchNorm2d(4, dtype=gn.float64)
+    assert layer.running_mean.dtype == layer.running_var.dtype == layer.weight.dtype == np.float64
+    layer(gn.tensor(np.random.default_rng(0).standard_normal((2, 4, 3, 3))))
+    assert layer.running_mean.dtype == np.float64

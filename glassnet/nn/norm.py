@@ -30,8 +30,8 @@ class _BatchNorm(Module):
         self.register_parameter("weight", Parameter(np.ones(num_features, dtype)) if affine else None)
         self.register_parameter("bias", Parameter(np.zeros(num_features, dtype)) if affine and bias else None)
         if track_running_stats:
-            self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype)))
-            self.register_buffer("running_var", Tensor(np.ones(num_features, dtype)))
+            self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype), dtype=dtype))
+            self.register_buffer("running_var", Tensor(np.ones(num_features, dtype), dtype=dtype))
             self.register_buffer("num_batches_tracked", Tensor(np.array(0, np.int64)))
         else:
             for name in ("running_mean", "running_var", "num_batches_tracked"):
