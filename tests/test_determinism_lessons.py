@@ -41,6 +41,8 @@ TINY = {
     "polynomial_degree": (None, dict(epochs=5)),
     "vgg_fashion": ("fashion-mnist", dict(epochs=1, train_size=128)),
     "weight_decay": (None, dict(epochs=2)),
+    "transfer_learning": ("fashion-mnist", dict(per_class=5, source_size=256, pretrain_epochs=1, epochs=1,
+                                                draws=1)),
     "word2vec": ("imdb", dict(reviews=100, epochs=1, max_words=500, min_count=2)),
     "xor": (None, dict(epochs=50)),
     "keras_book/ch2_mnist": ("mnist", dict(epochs=1, train_size=500)),
@@ -50,6 +52,8 @@ TINY = {
     "keras_book/ch5_small_convnet": ("fashion-mnist", dict(epochs=1, augmented_epochs=1, image_size=32,
                                                           train_per_class=20, validation_per_class=10,
                                                           test_per_class=10, verbose=0)),
+    "keras_book/ch5_transfer": ("fashion-mnist", dict(per_class=5, source_size=256, pretrain_epochs=1,
+                                                     epochs=1, draws=1)),
     "keras_courses/churn_pandas": ("churn", dict(epochs=1)),
 }
 # Lessons whose run writes files or needs data that is not here: their numbers are covered elsewhere.

@@ -142,8 +142,8 @@ def test_save_errors(tmp_path):
         glassnet.save({"opt": {"fn": len}}, path)
     with pytest.raises(TypeError, match="complex"):
         glassnet.save({"c": np.zeros(2, np.complex64)}, path)
-    with pytest.raises(TypeError, match="state dict"):
-        glassnet.save([np.zeros(2)], path)
+    with pytest.raises(TypeError, match=r"state_dict\(\)"):
+        glassnet.save(glassnet.nn.Linear(2, 2), path)
     with pytest.raises(ValueError, match="'a.b'"):
         glassnet.save({"a.b": np.zeros(1), "a": {"b": np.ones(1)}}, path)
     with pytest.raises(FileNotFoundError, match="does not exist"):
@@ -156,8 +156,7 @@ def test_load_errors(tmp_path):
         glassnet.load(tmp_path / "nope.safetensors")
     pickled = tmp_path / "model.pt"
     torch.save({"w": torch.ones(2)}, pickled)
-    with pytest.raises(ValueError, match="not a readable safetensors file"):
-        glassnet.load(pickled)
+    assert glassnet.load(pickled)["w"].tolist() == [1.0, 1.0]  # a state dict, through the restricted reader
     (tmp_path / "tiny").write_bytes(b"ab")
     with pytest.raises(ValueError, match="not a readable safetensors file"):
         glassnet.load(tmp_path / "tiny")

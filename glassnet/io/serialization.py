@@ -12,6 +12,13 @@ as JSON in the header's metadata (the "layout"): the key order, nested dicts
 such as an optimizer's ``{"state": ..., "param_groups": [...]}``, and plain
 numbers like a learning rate. Nested tensors are stored under dotted names
 (``state.0.momentum_buffer``), so the file stays readable by other tools.
+The object saved may be a tensor, a list or tuple, or a dict, nested to any
+depth, holding tensors, numbers, strings, booleans and None, as
+``torch.save`` takes them (a checkpoint ``{'model': ..., 'optimizer': ...,
+'epoch': 3}``); only the pickle is left out.
+
+``load`` also reads PyTorch's own ``.pth``/``.pt`` files, through the
+restricted reader of ``pth.py``, which never runs code from the file.
 """
 
 import hashlib
@@ -25,6 +32,7 @@ import safetensors
 from safetensors.numpy import save_file
 
 from ..tensor import Tensor
+from . import pth
 from .atomic import atomic_path
 
 _LAYOUT = "glassnet.layout"
@@ -40,7 +48,10 @@ def digest(arrays, layout_text):
         h.update(f"\0{name}\0{array.dtype.str}\0{array.shape}\0".encode())
         h.update(memoryview(array).cast("B") if array.size else b"")
     return h.hexdigest()
+
+
 _PLAIN = (bool, int, float, str, type(None))
+_TOP = "tensor"  # the entry name of a tensor saved on its own
 
 
 def _flatten(obj):
@@ -53,12 +64,13 @@ def _flatten(obj):
             array = value.array if isinstance(value, Tensor) else value
             if array.dtype.kind not in "biuf" or array.dtype.itemsize > 8:
                 raise TypeError(f"glassnet.save: {where!r} has dtype {array.dtype}, which can't be stored")
-            if where in arrays:
-                raise ValueError(f"glassnet.save: two entries flatten to the same name {where!r}")
+            name = where if path else _TOP  # a tensor saved alone still needs an entry name
+            if name in arrays:
+                raise ValueError(f"glassnet.save: two entries flatten to the same name {name!r}")
             # safetensors copies raw memory, so a transposed view would be saved scrambled
             # (np.ascontiguousarray would also turn a 0-d array into shape (1,).)
-            arrays[where] = array if array.flags.c_contiguous else array.copy(order="C")
-            return {"tensor": where}
+            arrays[name] = array if array.flags.c_contiguous else array.copy(order="C")
+            return {"tensor": name}
         if isinstance(value, Mapping):
             items = []
             for key, item in value.items():
@@ -99,17 +111,18 @@ def _unflatten(layout, arrays, top=True):
 
 
 def save(obj, path):
-    """Write a state dict (``{name: Tensor}``, possibly nested) to ``path`` as safetensors.
+    """Write ``obj`` to ``path`` as safetensors: a state dict (``{name: Tensor}``), a tensor, or
+    lists, tuples and dicts of tensors and plain values, nested to any depth.
 
     The write is atomic: the data goes to a temporary file in the same
     folder, is flushed to disk, and then renamed over ``path``. A crash or an
     error midway leaves any earlier file at ``path`` as it was. A SHA-256 of
     the content goes into the header, and ``load`` checks it.
     """
-    if not isinstance(obj, Mapping):
+    if hasattr(obj, "state_dict") and hasattr(obj, "parameters"):
         raise TypeError(
-            f"glassnet.save: expected a state dict (a mapping of names to tensors), got "
-            f"{type(obj).__name__}; for a model pass model.state_dict()"
+            f"glassnet.save: got a whole {type(obj).__name__}; glassnet saves data, not objects: "
+            "pass model.state_dict()"
         )
     arrays, layout = _flatten(obj)
     layout_text = json.dumps(layout)
@@ -119,18 +132,30 @@ def save(obj, path):
         save_file(arrays, temp, metadata=metadata)
 
 
-def load(path):
-    """Read a safetensors file into an ordered dict of ``name -> Tensor``.
+def load(path, map_location=None, *, weights_only=True):
+    """Read what ``save`` wrote (a state dict comes back as an ordered dict of ``name -> Tensor``),
+    or a PyTorch ``.pth``/``.pt`` checkpoint.
 
     Files written by ``glassnet.save`` come back with their original order
     and nesting; files from elsewhere (e.g. ``safetensors.torch.save_file``)
     come back flat, in the file's (sorted) order. Dtypes are kept as stored.
+    A file made by ``torch.save`` (either of its formats, told apart by the
+    first bytes, whatever the name) is read by ``pth.load``, which refuses
+    any pickle that asks for more than tensors and plain containers.
+    ``map_location`` and ``weights_only`` are PyTorch's arguments: glassnet
+    is CPU-only, and its reader never unpickles anything but weights, so
+    ``weights_only=False`` reads the same way.
     """
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"glassnet.load: no such file: {path!r}")
     if os.path.isdir(path):
         raise IsADirectoryError(f"glassnet.load: {path!r} is a folder, not a safetensors file")
+    if map_location is not None and str(map_location) != "cpu":
+        raise ValueError(f"glassnet.load: map_location={map_location!r}: glassnet runs on the CPU only; "
+                         "leave it out or pass 'cpu'")
+    if pth.is_torch_file(path):
+        return pth.load(path)
     try:
         with safetensors.safe_open(path, framework="np") as f:
             metadata = f.metadata() or {}
@@ -138,7 +163,7 @@ def load(path):
     except safetensors.SafetensorError as error:
         raise ValueError(
             f"glassnet.load: {path!r} is not a readable safetensors file ({error}); "
-            "glassnet only loads safetensors, never pickled checkpoints"
+            "glassnet loads safetensors files and PyTorch checkpoints, never other pickles"
         ) from error
     except TypeError as error:  # a dtype NumPy has no equivalent for, such as bfloat16
         raise ValueError(f"glassnet.load: {path!r} holds a dtype NumPy lacks ({error})") from error

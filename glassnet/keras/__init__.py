@@ -41,6 +41,7 @@ __all__ = [
     "layers", "losses", "metrics", "models", "optimizers", "preprocessing", "regularizers", "saving", "utils",
 ]
 
-from . import distribute  # noqa: E402 - keras.distribute (MultiWorkerMirroredStrategy), docs/distributed.md
+from . import applications  # noqa: E402 - keras.applications (VGG16, VGG19), after the layers it uses
 
-__all__ += ["distribute"]
+__all__ += ["applications"]
+from . import distribute  # noqa: E402 - keras.distribute (MultiWorkerMirroredStrategy), docs/distributed.md

@@ -2,6 +2,7 @@
 
 from .. import nn
 from ..nn.module import Module
+from .weights import load_pretrained
 
 
 class AlexNet(Module):
@@ -31,13 +32,17 @@ def _classifier(in_features, hidden, num_classes, dropout):
     )
 
 
-def alexnet(num_classes=1000, in_channels=3, dropout=0.5, small=False, image_size=32):
+def alexnet(num_classes=1000, in_channels=3, dropout=0.5, small=False, image_size=32, *, weights=None,
+            pretrained=False):
     """The 224x224 ImageNet AlexNet; ``small=True`` gives :func:`alexnet_small` instead.
 
     The adaptive pooling to 6x6 before the classifier lets the big model take
-    any input of at least 63x63, as torchvision's does.
+    any input of at least 63x63, as torchvision's does. ``weights='IMAGENET1K_V1'``
+    loads torchvision's ``alexnet-owt-7be5be79.pth`` (glassnet/models/weights.py).
     """
     if small:
+        if weights is not None or pretrained:
+            raise ValueError("alexnet: torchvision's weights are for the 224x224 model, not small=True")
         return alexnet_small(num_classes, in_channels, image_size, dropout=dropout)
     features = nn.Sequential(
         nn.Conv2d(in_channels, 64, kernel_size=11, stride=4, padding=2), nn.ReLU(),
@@ -50,7 +55,8 @@ def alexnet(num_classes=1000, in_channels=3, dropout=0.5, small=False, image_siz
         nn.MaxPool2d(kernel_size=3, stride=2),
     )
     classifier = _classifier(256 * 6 * 6, 4096, num_classes, dropout)
-    return AlexNet(features, nn.AdaptiveAvgPool2d((6, 6)), classifier)
+    model = AlexNet(features, nn.AdaptiveAvgPool2d((6, 6)), classifier)
+    return load_pretrained(model, "alexnet", weights, pretrained)
 
 
 def alexnet_small(num_classes=10, in_channels=1, image_size=28, hidden=1024, dropout=0.5):

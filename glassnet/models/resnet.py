@@ -1,4 +1,4 @@
-"""ResNet (He, Zhang, Ren and Sun, 2015) with basic blocks, in torchvision's layout and names.
+"""ResNet (He, Zhang, Ren and Sun, 2015) with basic and bottleneck blocks, in torchvision's layout and names.
 
 Parameter names are torchvision's (``conv1``, ``bn1``, ``layer1.0.conv1``,
 ``layer2.0.downsample.0`` ... ``fc``), so its ``state_dict`` loads as is.
@@ -7,6 +7,7 @@ Parameter names are torchvision's (``conv1``, ``bn1``, ``layer1.0.conv1``,
 from .. import nn
 from ..nn import init
 from ..nn.module import Module
+from .weights import load_pretrained
 
 
 def _conv3x3(in_channels, out_channels, stride=1):
@@ -45,6 +46,36 @@ class BasicBlock(Module):
         out = self.relu(self.bn1(self.conv1(x)))
         out = self.bn2(self.conv2(out))
         return self.relu(out + identity)
+
+
+class Bottleneck(Module):
+    """1x1 (narrow), 3x3 (with the stride, as torchvision's "ResNet v1.5"), 1x1 (4x wide) convolutions
+    with batch norm, plus a shortcut: the block of ResNet-50 and deeper."""
+
+    expansion = 4
+
+    def __init__(self, in_channels, out_channels, stride=1):
+        super().__init__()
+        wide = out_channels * self.expansion
+        self.conv1 = nn.Conv2d(in_channels, out_channels, kernel_size=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(out_channels)
+        self.conv2 = _conv3x3(out_channels, out_channels, stride)
+        self.bn2 = nn.BatchNorm2d(out_channels)
+        self.conv3 = nn.Conv2d(out_channels, wide, kernel_size=1, bias=False)
+        self.bn3 = nn.BatchNorm2d(wide)
+        self.relu = nn.ReLU()
+        if stride != 1 or in_channels != wide:
+            self.downsample = nn.Sequential(
+                nn.Conv2d(in_channels, wide, kernel_size=1, stride=stride, bias=False), nn.BatchNorm2d(wide))
+        else:
+            self.downsample = None
+        self.stride = stride
+
+    def forward(self, x):
+        identity = x if self.downsample is None else self.downsample(x)
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.relu(self.bn2(self.conv2(out)))
+        return self.relu(self.bn3(self.conv3(out)) + identity)
 
 
 class ResNet(Module):
@@ -89,11 +120,26 @@ class ResNet(Module):
         return self.fc(self.avgpool(x).flatten(1))
 
 
-def resnet18(num_classes=1000, in_channels=3, small=False):
-    """ResNet-18: 2 basic blocks per stage, 11,689,512 parameters with the defaults."""
-    return ResNet(BasicBlock, (2, 2, 2, 2), num_classes, in_channels, small)
+def resnet18(num_classes=1000, in_channels=3, small=False, *, weights=None, pretrained=False):
+    """ResNet-18: 2 basic blocks per stage, 11,689,512 parameters with the defaults.
+
+    ``weights='IMAGENET1K_V1'`` loads torchvision's ``resnet18-f37072fd.pth`` (glassnet/models/weights.py).
+    """
+    model = ResNet(BasicBlock, (2, 2, 2, 2), num_classes, in_channels, small)
+    return load_pretrained(model, "resnet18", weights, pretrained)
 
 
-def resnet34(num_classes=1000, in_channels=3, small=False):
+def resnet34(num_classes=1000, in_channels=3, small=False, *, weights=None, pretrained=False):
     """ResNet-34: 3, 4, 6, 3 basic blocks per stage, 21,797,672 parameters with the defaults."""
-    return ResNet(BasicBlock, (3, 4, 6, 3), num_classes, in_channels, small)
+    model = ResNet(BasicBlock, (3, 4, 6, 3), num_classes, in_channels, small)
+    return load_pretrained(model, "resnet34", weights, pretrained)
+
+
+def resnet50(num_classes=1000, in_channels=3, small=False, *, weights=None, pretrained=False):
+    """ResNet-50: 3, 4, 6, 3 bottleneck blocks per stage, 25,557,032 parameters with the defaults.
+
+    torchvision publishes two sets of weights: ``'IMAGENET1K_V1'`` and the better ``'IMAGENET1K_V2'``
+    (its ``'DEFAULT'``).
+    """
+    model = ResNet(Bottleneck, (3, 4, 6, 3), num_classes, in_channels, small)
+    return load_pretrained(model, "resnet50", weights, pretrained)

@@ -3,6 +3,12 @@
 Keras's ``momentum=0.99`` keeps 99 % of the running statistics at each
 step; glassnet's (PyTorch's) ``momentum`` is the share of the new batch,
 so it is ``1 - 0.99`` here. ``epsilon`` defaults to Keras's 1e-3.
+
+A frozen BatchNormalization (``trainable = False``, itself or through its
+model) runs in inference mode even inside ``fit``: it normalizes with its
+moving statistics and leaves them alone. That is Keras's rule since 2.1.3,
+made for fine-tuning: unfreezing the top of a pretrained network must not
+let small batches of new data overwrite the statistics it was trained with.
 """
 
 import numpy as np
@@ -48,8 +54,9 @@ class BatchNormalization(Layer):
                              f"{tuple(x.shape)}")
         # Channels last: every position of every sample is a row of a (rows, channels) batch.
         rows = reshape(x, (-1, channels))
+        batch_statistics = self.training and self.trainable  # frozen: inference mode (Keras's rule)
         y = batch_norm(rows, self.moving_mean, self.moving_variance, self.gamma if self.scale else None,
-                       self.beta if self.center else None, self.training, 1 - self.momentum, self.epsilon)
+                       self.beta if self.center else None, batch_statistics, 1 - self.momentum, self.epsilon)
         return reshape(y, x.shape)
 
     def keras_weights(self):
