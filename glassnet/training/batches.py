@@ -73,6 +73,8 @@ class BatchesFrom:
 
     def __iter__(self):
         for i in range(self.steps):
+            if self.sequence and i and i % len(self.source) == 0:
+                self.source.on_epoch_end()  # more steps than batches: a new pass, reshuffled (Keras 2's rule)
             batch = self.source[i % len(self.source)] if self.sequence else next(self.iterator)
             yield to_tensors(tuple(batch) if isinstance(batch, (tuple, list)) else batch)
         if self.sequence:

@@ -50,3 +50,18 @@ __all__ = [
     "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D", "Masking", "GaussianNoise",
     "SpatialDropout1D", "SpatialDropout2D", "TextVectorization",
 ]
+
+# Keras's image preprocessing layers (docs/keras_images.md).
+from .preprocessing_image import (  # noqa: E402
+    CenterCrop,
+    RandomContrast,
+    RandomFlip,
+    RandomRotation,
+    RandomTranslation,
+    RandomZoom,
+    Rescaling,
+    Resizing,
+)
+
+__all__ += ["CenterCrop", "RandomContrast", "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom",
+            "Rescaling", "Resizing"]

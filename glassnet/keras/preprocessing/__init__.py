@@ -1,3 +1,3 @@
-"""``keras.preprocessing``: ``sequence.pad_sequences`` and ``text.Tokenizer``."""
+"""``keras.preprocessing``: ``sequence.pad_sequences``, ``text.Tokenizer``, ``image.ImageDataGenerator``."""
 
-from . import sequence, text
+from . import image, sequence, text

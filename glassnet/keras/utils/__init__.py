@@ -46,3 +46,8 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False, 
         graph.source = graph.source.replace("rankdir=TB", f"rankdir={rankdir}", 1)
     graph.save(to_file)
     return graph
+
+
+# Keras 3 keeps the image file helpers and the folder-to-dataset reader in keras.utils (docs/keras_images.md).
+from ..preprocessing.image_io import array_to_img, img_to_array, load_img, save_img  # noqa: E402
+from .image_dataset import image_dataset_from_directory  # noqa: E402
