@@ -367,3 +367,23 @@ def test_image_dataset_splits_and_trains(tree):
     model = small_model(10, outputs=3)
     history = model.fit(train, epochs=2, validation_data=val, verbose=0)
     assert len(history.history["val_loss"]) == 2 and len(train.take(1)) == 1
+
+
+def test_fit_hands_keras_2s_worker_arguments_to_the_iterator():
+    from glassnet.keras import layers, models
+
+    x = np.random.default_rng(0).random((40, 8, 8, 3)).astype("float32")
+    y = (x.mean(axis=(1, 2, 3)) > 0.5).astype("float32")
+    model = models.Sequential([layers.Flatten(input_shape=(8, 8, 3)), layers.Dense(1, activation="sigmoid")])
+    model.compile("rmsprop", "binary_crossentropy", ["accuracy"])
+    batches = ImageDataGenerator().flow(x, y, batch_size=8, seed=0)
+    history = model.fit(batches, steps_per_epoch=5, epochs=2, workers=2, max_queue_size=4, verbose=0)
+    assert (batches.workers, batches.max_queue_size) == (2, 4) and len(history.history["loss"]) == 2
+    model.fit(x, y, epochs=1, workers=4, verbose=0)  # arrays ignore them, as in Keras
+
+    def plain():
+        while True:
+            yield x[:8], y[:8]
+
+    with pytest.raises(NotImplementedError, match=r"sequential\.fit: \['workers'\] apply to the iterators"):
+        model.fit(plain(), steps_per_epoch=2, workers=2, verbose=0)

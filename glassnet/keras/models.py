@@ -84,6 +84,7 @@ class KerasModel:
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, initial_epoch=0, steps_per_epoch=None,
             validation_steps=None, class_weight=None, sample_weight=None, **kwargs):
+        _load_ahead(self.name, "fit", kwargs, x, validation_data)
         _refuse(self.name, "fit", kwargs)
         return super().fit(x, y, 32 if batch_size is None else batch_size, epochs, verbose, callbacks,
                            validation_split, validation_data, shuffle, initial_epoch, steps_per_epoch,
@@ -91,11 +92,13 @@ class KerasModel:
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", return_dict=False, steps=None,
                  sample_weight=None, **kwargs):
+        _load_ahead(self.name, "evaluate", kwargs, x)
         _refuse(self.name, "evaluate", kwargs)
         return super().evaluate(x, y, 32 if batch_size is None else batch_size, verbose, return_dict, steps,
                                 sample_weight)
 
     def predict(self, x, batch_size=None, verbose=0, steps=None, **kwargs):
+        _load_ahead(self.name, "predict", kwargs, x)
         _refuse(self.name, "predict", kwargs)
         return super().predict(x, 32 if batch_size is None else batch_size, verbose, steps)
 
@@ -304,6 +307,25 @@ class Model(KerasModel, Layer):
 
 
 load_model, model_from_json = saving.load_model, saving.model_from_json
+
+
+def _load_ahead(name, caller, kwargs, *sources):
+    """Keras 2's ``workers``, ``max_queue_size``, ``use_multiprocessing``, handed to the image iterators.
+
+    An iterator that makes batches ahead (``ImageDataGenerator.flow*``) takes
+    them; arrays ignore them, as in Keras; other generators cannot honour them.
+    """
+    given = {k: kwargs.pop(k) for k in ("workers", "max_queue_size", "use_multiprocessing") if k in kwargs}
+    given = {k: v for k, v in given.items() if v is not None}
+    if not given:
+        return
+    parallel = given.get("workers", 1) > 1 or given.get("use_multiprocessing")
+    for source in sources:
+        if hasattr(source, "prefetch"):
+            source.prefetch(**given)
+        elif hasattr(source, "__next__") and parallel:
+            raise NotImplementedError(f"{name}.{caller}: {sorted(given)} apply to the iterators of "
+                                      "ImageDataGenerator; a plain generator runs in the training thread")
 
 
 def _refuse(name, caller, kwargs):
