@@ -91,6 +91,13 @@ ZOO = {
     "vgg16": (lambda: models.vgg16(10, image_size=32, hidden=64), (3, 32, 32)),
     "resnet18": (lambda: models.resnet18(10, small=True), (3, 32, 32)),
     "resnet34": (lambda: models.resnet34(10), (3, 32, 32)),
+    "resnet50": (lambda: models.resnet50(10, small=True), (3, 32, 32)),
+    "vgg11_bn": (lambda: models.vgg11_bn(10, image_size=32, hidden=32), (3, 32, 32)),
+    "vgg13": (lambda: models.vgg13(10, image_size=32, hidden=32), (3, 32, 32)),
+    "vgg13_bn": (lambda: models.vgg13_bn(10, image_size=32, hidden=32), (3, 32, 32)),
+    "vgg16_bn": (lambda: models.vgg16_bn(10, image_size=32, hidden=32), (3, 32, 32)),
+    "vgg19": (lambda: models.vgg19(10, image_size=32, hidden=32), (3, 32, 32)),
+    "vgg19_bn": (lambda: models.vgg19_bn(10, image_size=32, hidden=32), (3, 32, 32)),
 }
 
 

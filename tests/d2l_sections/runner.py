@@ -95,6 +95,12 @@ def _plain(value):
 def run_section(name, reductions=(), probes=(), strict=True):
     """Run the cells; returns the report dict (ok, cells run, error, output, probe values, seconds)."""
     _install_shims()
+    import glassnet
+
+    # The book draws without a seed; a seed makes each section's numbers, and its float32 asserts
+    # (channels: a sum of 18 rounding errors < 1e-6, which fails for about 1 draw in 12 in PyTorch too),
+    # the same on every run.
+    glassnet.manual_seed(0)
     cells = reduce_cells(section_cells(name), reductions, strict)
     namespace = {"__name__": "__main__", "tab": _Tab()}
     output, report, start = io.StringIO(), {"section": name, "cells": len(cells)}, time.time()
