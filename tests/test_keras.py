@@ -166,9 +166,9 @@ def test_bad_inputs_get_keras_style_errors():
         layers.Dense(3, activation="relu6")
     with pytest.raises(ValueError, match="expects channels-last inputs"):
         layers.Conv2D(2, 3)(glassnet.zeros(1, 3, 8))
-    with pytest.raises(NotImplementedError, match="workers"):
+    with pytest.raises(NotImplementedError, match="validation_freq"):
         model.compile(optimizer="sgd", loss="mse")
-        model.fit(np.zeros((2, 784)), np.zeros((2, 10)), workers=4)
+        model.fit(np.zeros((2, 784)), np.zeros((2, 10)), validation_freq=2)
     with pytest.raises(RuntimeError, match=r"fit: Sequential is not compiled.*model.compile"):
         models.Sequential([layers.Dense(2, input_shape=(3,))]).fit(np.zeros((2, 3)), np.zeros((2, 2)))
     convnet = models.Sequential([layers.Conv2D(4, 3, input_shape=(28, 28, 1)), layers.Flatten(),
