@@ -184,6 +184,16 @@ def test_sync_batchnorm_node_matches_torchs_batch_norm(shape):
     np.testing.assert_allclose(running[1], t_var.numpy(), rtol=1e-12)
 
 
+@pytest.mark.parametrize("shape", [(6, 3), (3, 3, 4, 2)])
+def test_sync_batchnorm_node_passes_float64_finite_differences(shape):
+    from glassnet.autograd.gradcheck import gradcheck
+
+    rng = np.random.default_rng(1)
+    xs = [glassnet.tensor(a, dtype=glassnet.float64, requires_grad=True)
+          for a in (rng.normal(2.0, 3.0, size=shape), rng.normal(size=3), rng.normal(size=3))]
+    assert gradcheck(lambda *t: SyncNormalize.apply(*t, eps=1e-5, running=None), xs)
+
+
 def test_convert_sync_batchnorm_keeps_order_parameters_and_buffers():
     inner = nn.Sequential(nn.Linear(5, 4), nn.BatchNorm1d(4))
     model = nn.Sequential(nn.Conv2d(1, 3, 3), nn.BatchNorm2d(3), nn.ReLU(), nn.Flatten(), nn.Linear(12, 5),
