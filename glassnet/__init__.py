@@ -33,7 +33,6 @@ from .ops.tensor_types import (
 from .creation import randint_like, range  # noqa: A004 - torch.range, inclusive end
 from .device import device, get_default_device, set_default_device
 from . import cuda, distributions, linalg
-from .ops import aliases as _aliases
 from .ops import out as _out
 from .io import load, save
 from . import nn
@@ -42,7 +41,6 @@ from . import models  # as torchvision.models after `import torchvision`
 from . import utils  # torch.utils.data after `import glassnet as torch`
 
 _methods.install()
-_aliases.install(globals())
 _out.install(globals())
 _allocator.keep_freed_memory()
 clip = clamp

@@ -17,7 +17,6 @@ from .ops import math as M
 from .ops import reduce as R
 from .ops import shape as S
 from .ops._util import as_tensor
-from .ops.aliases import numpy_keywords
 from .ops.math import to
 from .ops.tensor_types import tensor_type
 from .tensor import Tensor
@@ -154,12 +153,10 @@ METHODS = {
 }
 
 
-# PyTorch's names d2l uses (docs/pytorch_names.md); NumPy's keepdims=/axis= on the reductions.
+# PyTorch's names d2l uses (docs/pytorch_names.md).
 TORCH_NAMES = {
-    **{name: numpy_keywords(METHODS[name]) for name in
-       ("sum", "mean", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std", "logsumexp")},
-    "norm": numpy_keywords(LM.norm), "dot": LM.dot, "mm": LM.mm, "mv": LM.mv, "bmm": LM.bmm,
-    "cumsum": numpy_keywords(scan.cumsum), "sinh": E.sinh, "cosh": E.cosh, "prelu": E.prelu,
+    "norm": LM.norm, "dot": LM.dot, "mm": LM.mm, "mv": LM.mv, "bmm": LM.bmm,
+    "cumsum": scan.cumsum, "sinh": E.sinh, "cosh": E.cosh, "prelu": E.prelu,
     "softmax": A.softmax, "log_softmax": A.log_softmax,
     "nonzero": I.nonzero, "argsort": I.argsort, "unique": I.unique, "repeat_interleave": I.repeat_interleave,
     "swapaxes": I.swapaxes, "swapdims": I.swapdims,

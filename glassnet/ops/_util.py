@@ -55,6 +55,15 @@ def normalize_dim(dim, ndim, name):
     return tuple(out) if isinstance(dim, (tuple, list)) else out[0]
 
 
+def pick_keepdim(keepdim, keepdims):
+    """PyTorch's ``keepdim=`` with NumPy's ``keepdims=`` accepted as an alias (d2l writes the latter)."""
+    if keepdims is None:
+        return keepdim
+    if keepdim and not keepdims:
+        raise TypeError("pass either keepdim= or keepdims=, not both")
+    return bool(keepdims)
+
+
 def pick_dim(dim, axis):
     """PyTorch's ``dim=`` with NumPy's ``axis=`` accepted as an alias."""
     if axis is not None:

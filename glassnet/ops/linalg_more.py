@@ -14,7 +14,7 @@ from ..tensor import Tensor
 from . import math as M
 from . import reduce as R
 from ._util import constant as _const
-from ._util import normalize_dim
+from ._util import normalize_dim, pick_dim, pick_keepdim
 from .linalg import matmul
 
 
@@ -77,13 +77,14 @@ def _keep(t, axes):
     return t
 
 
-def norm(input, p="fro", dim=None, keepdim=False, dtype=None):  # noqa: A002
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):  # noqa: A002
     """``torch.norm``: the p-norm of all elements, or over ``dim`` (an int or a tuple).
 
     ``p`` is a number (2, 1, 0, inf, -inf or any other), or ``'fro'`` (the
     2-norm of the elements, the Frobenius norm of a matrix). ``'nuc'`` is not
     supported.
     """
+    dim, keepdim = pick_dim(dim, axis), pick_keepdim(keepdim, keepdims)
     if input.dtype.kind != "f":
         raise RuntimeError(f"norm: expected a floating-point tensor, got dtype {input.dtype}")
     if dtype is not None:

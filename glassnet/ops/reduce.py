@@ -12,7 +12,7 @@ import numpy as np
 from ..autograd import Function, first_order
 from ..tensor import Tensor
 from . import math as M
-from ._util import normalize_dim, pick_dim
+from ._util import normalize_dim, pick_dim, pick_keepdim
 from .shape import reshape
 from .shape_grad import broadcast_to
 
@@ -52,7 +52,8 @@ class Sum(Function):
         return broadcast_to(g, self.in_shape)
 
 
-def sum(x, dim=None, keepdim=False, *, axis=None, dtype=None):  # noqa: A001
+def sum(x, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):  # noqa: A001
+    keepdim = pick_keepdim(keepdim, keepdims)
     axes = _axes(pick_dim(dim, axis), x.ndim, "sum")
     if dtype is not None:
         x = x.to(dtype)
@@ -61,7 +62,8 @@ def sum(x, dim=None, keepdim=False, *, axis=None, dtype=None):  # noqa: A001
     return Sum.apply(x, axes=axes, keepdim=keepdim)
 
 
-def mean(x, dim=None, keepdim=False, *, axis=None):
+def mean(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    keepdim = pick_keepdim(keepdim, keepdims)
     if x.array.dtype.kind != "f":
         raise RuntimeError(
             f"mean: expected a floating-point tensor, got dtype {x.dtype}; "
@@ -119,38 +121,42 @@ def _extreme(x, dim, keepdim, largest, name):
     return ValuesIndices(values, Tensor._make(indices.astype(np.int64, copy=False), None, 0))
 
 
-def max(x, dim=None, keepdim=False, *, axis=None):  # noqa: A001
+def max(x, dim=None, keepdim=False, *, axis=None, keepdims=None):  # noqa: A001
+    keepdim = pick_keepdim(keepdim, keepdims)
     """The largest value; with ``dim``, a ``(values, indices)`` pair as in PyTorch."""
     if hasattr(dim, "data"):  # torch.max(a, b) is the element-wise maximum
         return M.maximum(x, dim)
     return _extreme(x, pick_dim(dim, axis), keepdim, True, "max")
 
 
-def min(x, dim=None, keepdim=False, *, axis=None):  # noqa: A001
+def min(x, dim=None, keepdim=False, *, axis=None, keepdims=None):  # noqa: A001
+    keepdim = pick_keepdim(keepdim, keepdims)
     """The smallest value; with ``dim``, a ``(values, indices)`` pair as in PyTorch."""
     if hasattr(dim, "data"):
         return M.minimum(x, dim)
     return _extreme(x, pick_dim(dim, axis), keepdim, False, "min")
 
 
-def amax(x, dim=None, keepdim=False):
+def amax(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    dim, keepdim = pick_dim(dim, axis), pick_keepdim(keepdim, keepdims)
     axes = _axes(dim, x.ndim, "amax")
     _nonempty(x, axes, "amax")
     return MaxMin.apply(x, axes=axes, keepdim=keepdim, largest=True, index=None)
 
 
-def amin(x, dim=None, keepdim=False):
+def amin(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    dim, keepdim = pick_dim(dim, axis), pick_keepdim(keepdim, keepdims)
     axes = _axes(dim, x.ndim, "amin")
     _nonempty(x, axes, "amin")
     return MaxMin.apply(x, axes=axes, keepdim=keepdim, largest=False, index=None)
 
 
-def argmax(x, dim=None, keepdim=False, *, axis=None):
-    return _arg_extreme(np.argmax, x, pick_dim(dim, axis), keepdim, "argmax")
+def argmax(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    return _arg_extreme(np.argmax, x, pick_dim(dim, axis), pick_keepdim(keepdim, keepdims), "argmax")
 
 
-def argmin(x, dim=None, keepdim=False, *, axis=None):
-    return _arg_extreme(np.argmin, x, pick_dim(dim, axis), keepdim, "argmin")
+def argmin(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    return _arg_extreme(np.argmin, x, pick_dim(dim, axis), pick_keepdim(keepdim, keepdims), "argmin")
 
 
 def _arg_extreme(pick, x, dim, keepdim, name):
@@ -166,7 +172,8 @@ def _arg_extreme(pick, x, dim, keepdim, name):
     return Tensor._make(out.astype(np.int64, copy=False), None, 0)
 
 
-def var(x, dim=None, keepdim=False, *, correction=1, unbiased=None, axis=None):
+def var(x, dim=None, keepdim=False, *, correction=1, unbiased=None, axis=None, keepdims=None):
+    keepdim = pick_keepdim(keepdim, keepdims)
     """Variance; ``correction=1`` (Bessel) by default, as in PyTorch."""
     if unbiased is not None:
         correction = 1 if unbiased else 0
@@ -181,12 +188,14 @@ def var(x, dim=None, keepdim=False, *, correction=1, unbiased=None, axis=None):
     return sum(centered * centered, axes, keepdim) * scale
 
 
-def std(x, dim=None, keepdim=False, *, correction=1, unbiased=None, axis=None):
+def std(x, dim=None, keepdim=False, *, correction=1, unbiased=None, axis=None, keepdims=None):
+    keepdim = pick_keepdim(keepdim, keepdims)
     _axes(pick_dim(dim, axis), x.ndim, "std")  # a dim out of range is named as std's, not var's
     return M.sqrt(var(x, dim, keepdim, correction=correction, unbiased=unbiased, axis=axis))
 
 
-def logsumexp(x, dim=None, keepdim=False, *, axis=None):
+def logsumexp(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    keepdim = pick_keepdim(keepdim, keepdims)
     """log(sum(exp(x))) computed without overflow by shifting by the max."""
     axes = _axes(pick_dim(dim, axis), x.ndim, "logsumexp")
     if x.array.dtype.kind != "f":  # integers give the default float, as in PyTorch

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..autograd import Function
 from . import reduce as R
-from ._util import normalize_dim
+from ._util import normalize_dim, pick_dim
 
 
 class CumSum(Function):
@@ -21,8 +21,11 @@ class CumSum(Function):
         return R.sum(g, self.dim, keepdim=True) - cumsum(g, self.dim) + g
 
 
-def cumsum(input, dim, *, dtype=None):  # noqa: A002 - PyTorch's names
+def cumsum(input, dim=None, *, dtype=None, axis=None):  # noqa: A002 - PyTorch's names
     """Running sums of ``input`` along ``dim``; integer and bool inputs sum as int64, as in PyTorch."""
+    dim = pick_dim(dim, axis)
+    if dim is None:
+        raise TypeError("cumsum: missing the dim (or axis) to sum along")
     if input.ndim == 0:
         normalize_dim(dim, 0, "cumsum")
         return input.to(dtype) if dtype is not None else input * 1
