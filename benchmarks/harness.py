@@ -111,10 +111,11 @@ def report(title, samples, baseline, unit_scale=1e3, unit="ms"):
     return rows
 
 
-def with_baseline(names, checkout):
-    """``names`` plus, for each glassnet name, ``name@checkout`` when a baseline checkout is given."""
+def with_baseline(names, checkout, prefixes=("glassnet",)):
+    """``names`` plus, for each name starting with one of ``prefixes``, ``name@checkout`` when a
+    baseline checkout is given."""
     if not checkout:
         return list(names)
     if not os.path.isdir(os.path.join(checkout, "glassnet")):
         raise SystemExit(f"--baseline {checkout}: no glassnet/ package in that folder")
-    return list(names) + [f"{n}@{checkout}" for n in names if n.startswith("glassnet")]
+    return list(names) + [f"{n}@{checkout}" for n in names if n.startswith(prefixes)]

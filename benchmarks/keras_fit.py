@@ -16,6 +16,10 @@ processes, interleaved (see harness.py). Needs the real MNIST
 (``GLASSNET_DATA``).
 
     python benchmarks/keras_fit.py [--threads 2] [--rounds 5] [--only dense] [--no-keras3]
+        [--baseline ../other-checkout]
+
+``--baseline DIR`` adds glassnet's and glassnet.keras's timings on the
+glassnet package of another checkout, in the same interleaved run.
 """
 
 import argparse
@@ -27,7 +31,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import compare, report  # noqa: E402
+from harness import compare, report, with_baseline  # noqa: E402
 
 BATCH = 128
 
@@ -106,10 +110,12 @@ def main():
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--only", nargs="*", default=["dense", "convnet"], choices=["dense", "convnet"])
     parser.add_argument("--no-keras3", action="store_true", help="leave out real Keras on torch")
+    parser.add_argument("--baseline", help="another checkout whose glassnet runs beside this one")
     args = parser.parse_args()
     with_keras3 = not args.no_keras3 and importlib.util.find_spec("keras") is not None
     for network in args.only:
         names = [f"glassnet:{network}", f"keras:{network}"] + ([f"keras3:{network}"] if with_keras3 else [])
+        names = with_baseline(names, args.baseline, prefixes=("glassnet", "keras:"))
         samples = compare("keras_fit:make", names, rounds=args.rounds, reps=1, warmup=1, threads=args.threads)
         report(f"MNIST {network}, one epoch, batch {BATCH}, {args.threads} threads", samples,
                baseline=names[0], unit_scale=1.0, unit="s")

@@ -39,19 +39,20 @@ STRATEGIES = {
     # 1 or 2 channels in, 3 or more out: a few-channel im2col whose output has its channels innermost
     "chwn-to-nhwc-gather-chunked": (3, 1.0, 1),
 }
+KNOBS = ["CHANNELS_LAST_FROM", "GATHER_UP_TO", "LONG_INNER"]
 
 
 @pytest.fixture(params=list(STRATEGIES))
 def strategy(request, monkeypatch):
     values = STRATEGIES[request.param]
-    for name, value in zip(["CHANNELS_LAST_FROM", "GATHER_UP_TO", "LONG_INNER"], values):
+    for name, value in zip(KNOBS, values):
         monkeypatch.setattr(C, name, value)
     return request.param
 
 
 @pytest.fixture(params=["chwn-scatter-chunked", "nhwc-gather-direct", "chwn-to-nhwc-gather-chunked"])
 def two_strategies(request, monkeypatch):
-    for name, value in zip(["CHANNELS_LAST_FROM", "GATHER_UP_TO", "LONG_INNER"], STRATEGIES[request.param]):
+    for name, value in zip(KNOBS, STRATEGIES[request.param]):
         monkeypatch.setattr(C, name, value)
 
 
@@ -304,15 +305,16 @@ def test_lazy_conv2d_materialises_from_a_state_dict():
     (1, 2, 2, 7, 5, 3, 1, 1)])
 def test_channels_last_col2im_equals_the_batch_last_one(n, c, o, h, k, stride, pad, dilation):
     """The input gradient scattered in a channels-last gradient's own layout is the same numbers."""
+    from glassnet.kernels.conv_input_grad import scatter_input_grad, scatter_input_grad_channels_last
     from glassnet.kernels.windows import make_geometry
-    from glassnet.ops.conv import _scatter_input_grad, _scatter_input_grad_channels_last, input_grad_arrays
+    from glassnet.ops.conv import input_grad_arrays
 
     rng = np.random.default_rng(0)
     out = (h + 2 * pad - dilation * (k - 1) - 1) // stride + 1
     geom = make_geometry("conv2d", (h, h), (k, k), (stride, stride), (dilation, dilation), ((pad, pad),) * 2)
     w, g = rng.normal(size=(o, c, k, k)), rng.normal(size=(n, o, out, out))
     g_channels_last = np.ascontiguousarray(g.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
-    expected = _scatter_input_grad(g, w, geom, 1)
-    for got in (_scatter_input_grad_channels_last(g_channels_last, w, geom),
+    expected = scatter_input_grad(g, w, geom, 1)
+    for got in (scatter_input_grad_channels_last(g_channels_last, w, geom),
                 input_grad_arrays(g_channels_last, w, geom, 1)):  # whichever path the dispatch picks
         np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)

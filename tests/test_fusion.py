@@ -184,3 +184,101 @@ def test_which_blocks_take_which_path(monkeypatch):
     calls.clear()
     model(x)
     assert calls == []
+
+
+# ------------------------------------------- training: the ReLU after the max pool
+def _upstream(shape):
+    """A gradient to send back: small integers, so that every sum is exact."""
+    return (np.arange(np.prod(shape)) % 5 - 2).reshape(shape)
+
+
+def _grads_both_ways(model, x, monkeypatch):
+    """Output and gradients (input, then every parameter) with the swap and with the layers in order."""
+    results = []
+    for enabled in (True, False):
+        monkeypatch.setattr(fusion, "enabled", enabled)
+        model.zero_grad()
+        xt = gn.tensor(x, dtype=x.dtype, requires_grad=True)
+        y = model(xt)
+        (y * gn.tensor(_upstream(y.shape), dtype=x.dtype)).sum().backward()
+        results.append([y.detach().numpy(), xt.grad.numpy()] + [p.grad.numpy() for p in model.parameters()])
+    return results
+
+
+def _node_names(y):
+    names, node = [], y.grad_fn
+    while node is not None:
+        names.append(type(node).__name__)
+        node = node.inputs[0].grad_fn if node.inputs else None
+    return names
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("block", BLOCKS, ids=[str(i) for i in range(len(BLOCKS))])
+def test_relu_after_the_pool_gives_the_same_values_and_gradients_bit_for_bit(block, dtype, monkeypatch):
+    """Small integers make many ties and windows whose maximum is exactly 0 or negative."""
+    in_ch, out_ch, conv_kw, pool_kw, size = block
+    ours, theirs = _pair(in_ch, out_ch, conv_kw, pool_kw, dtype=dtype)
+    rng = np.random.default_rng(6)
+    with gn.no_grad():
+        for p in ours.parameters():
+            p.array[...] = rng.integers(-2, 3, p.shape)
+    x = rng.integers(-2, 3, (3, in_ch, *size)).astype(dtype)
+    swapped, in_order = _grads_both_ways(ours, x, monkeypatch)
+    for got, want in zip(swapped, in_order):
+        np.testing.assert_array_equal(got, want)
+    monkeypatch.setattr(fusion, "enabled", True)
+    swapped_graph = ours(gn.tensor(x, dtype=x.dtype, requires_grad=True))  # (no tiles: x needs a gradient)
+    assert _node_names(swapped_graph)[:2] == ["Relu", "MaxPool2d"]  # the swap did happen
+    theirs.load_state_dict({k: torch.tensor(v.numpy()) for k, v in ours.state_dict().items()})
+    tx = torch.tensor(x, requires_grad=True)
+    ty = theirs(tx)
+    (ty * torch.tensor(_upstream(ty.shape), dtype=ty.dtype)).sum().backward()
+    np.testing.assert_array_equal(swapped[0], ty.detach().numpy())  # integers: exact in both
+    np.testing.assert_array_equal(swapped[1], tx.grad.numpy())
+
+
+def test_keras_conv_with_relu_then_max_pooling_trains_as_the_layers_in_order(monkeypatch):
+    """``Conv2D(activation='relu')`` then ``MaxPooling2D``, through ``fit`` (whose loss runs the layers
+    before the softmax itself): the same weights after training, bit for bit, and the swap taken."""
+    from glassnet import keras
+
+    rng = np.random.default_rng(7)
+    x = rng.integers(-2, 3, (12, 9, 8, 3)).astype(np.float32)
+    y = keras.utils.to_categorical(rng.integers(0, 3, 12), 3)
+    taken = []
+    swap = fusion._pool_after_relu
+    monkeypatch.setattr(fusion, "_pool_after_relu", lambda *a: taken.append(swap(*a)) or taken[-1])
+    trained = []
+    for enabled in (True, False):
+        monkeypatch.setattr(fusion, "enabled", enabled)
+        gn.manual_seed(0)
+        model = keras.Sequential([keras.layers.Conv2D(40, 3, activation="relu", input_shape=(9, 8, 3)),
+                                  keras.layers.MaxPooling2D(), keras.layers.Flatten(),
+                                  keras.layers.Dense(3, activation="softmax")])
+        model.compile(optimizer="rmsprop", loss="categorical_crossentropy")
+        model.fit(x, y, batch_size=4, epochs=2, verbose=0, shuffle=False)
+        trained.append(model.get_weights())
+    for got, want in zip(*trained):
+        np.testing.assert_array_equal(got, want)
+    assert any(result is not None for result in taken)
+    names = _node_names(fusion.run_sequence(model.layers[:2], gn.tensor(x)))
+    monkeypatch.setattr(fusion, "enabled", True)
+    swapped = _node_names(fusion.run_sequence(model.layers[:2], gn.tensor(x)))
+    assert names.index("Relu") > names.index("MaxPool2d")  # (from the output back)
+    assert swapped.index("Relu") < swapped.index("MaxPool2d")
+
+
+class _CountingPool(nn.MaxPool2d):
+    pass
+
+
+def test_the_swap_leaves_other_pools_and_activations_alone(monkeypatch):
+    gn.manual_seed(0)
+    x = gn.randn(2, 1, 8, 8)
+    for model in [nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), _CountingPool(2)),
+                  nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.AvgPool2d(2)),
+                  nn.Sequential(nn.Conv2d(1, 2, 3), nn.Tanh(), nn.MaxPool2d(2))]:
+        assert _node_names(model(x))[0] != "Relu"
+    out = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.MaxPool2d(2, return_indices=True))(x)
+    assert isinstance(out, tuple) and _node_names(out[0])[0] == "MaxPool2d"

@@ -220,3 +220,10 @@ def test_a_layer_states_its_own_flops_and_summary_uses_them():
     assert rows["(Projection)"].split()[-1] == "24" and "~" not in rows["(Projection)"]
     assert rows["(Square)"].split()[-1] == "4"
     assert "Total FLOPs: 28 per sample" in text
+
+
+def test_a_fused_block_still_gives_one_row_per_layer():
+    """Sequential fuses Conv2d, ReLU, MaxPool2d (nn/fusion.py); the summary must still see each."""
+    model = nn.Sequential(nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten())
+    table = rows(summary(model, (1, 28, 28), print_fn=None))
+    assert [r[1] for r in table] == ["(None, 6, 28, 28)"] * 2 + ["(None, 6, 14, 14)", "(None, 1176)"]

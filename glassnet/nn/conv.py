@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import backend
 from ..ops import conv as C
+from ..ops.conv_pool import conv_max_pool
 from ..ops.conv_transpose import conv_transpose2d
 from . import init
 from .lazy import LazyModuleMixin
@@ -118,6 +119,18 @@ class Conv2d(_ConvNd):
     """2-D convolution over (N, C, H, W) images: weight (out, in / groups, kh, kw), bias (out,)."""
 
     _n = 2
+
+    def max_pooled(self, input, pool):  # noqa: A002
+        """``pool(self(input))`` as one tiled step (ops/conv_pool.py) where that applies, else None
+        (nn/fusion.py then runs the layers); not for a subclass, whose forward may differ."""
+        if type(self) is not Conv2d or self.groups != 1 or getattr(input, "ndim", 0) != 4:
+            return None
+        try:  # arguments the layer would refuse: None, and the layer says why
+            C.check_conv_args("conv2d", input, self.weight, self.bias, 1, 2)
+            geom = C.conv_geometry("conv2d", input, self.weight, self.stride, self.padding, self.dilation)
+        except (RuntimeError, TypeError, ValueError):
+            return None
+        return conv_max_pool(input, self.weight, self.bias, geom, pool)
 
 
 class ConvTranspose2d(_ConvNd):

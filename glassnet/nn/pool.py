@@ -10,6 +10,10 @@ from ..ops import pool as P
 from .module import Module
 
 
+def _pair(value):
+    return tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+
+
 def _window_flops(self, in_shape, out_shape):
     """Every output reads one window."""
     kernel = self.kernel_size if isinstance(self.kernel_size, tuple) else (self.kernel_size,) * 2
@@ -28,6 +32,20 @@ class MaxPool2d(Module):
         self.stride = stride if stride is not None else kernel_size
         self.padding, self.dilation = padding, dilation
         self.return_indices, self.ceil_mode = return_indices, ceil_mode
+
+    def tiles(self, size):
+        """Whether this pool takes whole 2x2 tiles, none overlapping, of an input of (H, W) ``size``
+        (then a convolution before it may be computed in tiles: nn/fusion.py)."""
+        pairs = [_pair(v) for v in (self.kernel_size, self.stride, self.padding, self.dilation)]
+        if type(self) is not MaxPool2d or self.return_indices or pairs != [(2, 2), (2, 2), (0, 0), (1, 1)]:
+            return False
+        # ceil_mode adds a partial window only where a side is odd.
+        return min(size) >= 2 and not (self.ceil_mode and any(n % 2 for n in size))
+
+    def commutes_with_relu(self):
+        """Whether ``relu(pool(x))`` may stand for ``pool(relu(x))`` (nn/fusion.py): the same values
+        and gradients; not for a subclass, whose forward may do something else."""
+        return type(self) is MaxPool2d and not self.return_indices
 
     def forward(self, input):  # noqa: A002 - PyTorch's name
         try:  # the op checks; the layer only says which layer it was

@@ -19,8 +19,9 @@ import math
 import numpy as np
 
 from ..autograd import Function, first_order
+from ..kernels.conv_input_grad import scatter_input_grad, scatter_input_grad_channels_last
 from ..kernels.conv_rows import conv_rows
-from ..kernels.windows import im2col_chwn, im2col_nhwc, make_geometry, padded, pair, window_slices
+from ..kernels.windows import im2col_chwn, im2col_nhwc, make_geometry, padded, pair
 from . import reduce as R
 from ._util import constant as _const
 from .shape import squeeze, unsqueeze
@@ -106,41 +107,13 @@ def _flipped(w, groups):
 
 
 def input_grad_arrays(g, w, geom, groups):
-    """dB/dx^T g, by whichever of gather and scatter moves fewer numbers."""
+    """dB/dx^T g, by whichever of gather and scatter moves fewer numbers (kernels/conv_input_grad.py)."""
     o, c = w.shape[0], w.shape[1] * groups
     if o * math.prod(geom.in_size) <= GATHER_UP_TO * c * math.prod(geom.out_size):
         return conv_arrays(g, _flipped(w, groups), geom.transposed(), groups)[0]
     if groups == 1 and g.strides[1] == g.itemsize:  # g has its channels innermost
-        return _scatter_input_grad_channels_last(g, w, geom)
-    return _scatter_input_grad(g, w, geom, groups)
-
-
-def _scatter_input_grad_channels_last(g, w, geom):
-    """col2im in g's own layout, (N, H, W, C): no transposed copy of g, and each offset's share is a
-    run of C numbers per position (the layout channels-last layers hand their gradients in)."""
-    n, (ho, wo), (h, w_in) = g.shape[0], geom.out_size, geom.in_size
-    o, c, kh, kw = w.shape
-    g2 = g.transpose(0, 2, 3, 1).reshape(-1, o)  # a view: (positions, O)
-    shares = (g2 @ w.transpose(0, 2, 3, 1).reshape(o, kh * kw * c)).reshape(n, ho, wo, kh * kw, c)
-    (top, bottom), (left, right) = geom.pads
-    gx = np.zeros((n, h + top + bottom, w_in + left + right, c), g.dtype)
-    for q, (rows, cols) in enumerate(window_slices(geom)):
-        gx[:, rows, cols] += shares[:, :, :, q]
-    return gx[:, top : top + h, left : left + w_in].transpose(0, 3, 1, 2)
-
-
-def _scatter_input_grad(g, w, geom, groups):
-    """col2im: the kernel times g gives each window's share, added back one offset at a time."""
-    n, (ho, wo), (h, w_in) = g.shape[0], geom.out_size, geom.in_size
-    o, cg, kh, kw = w.shape
-    g2 = g.transpose(1, 2, 3, 0).reshape(groups, o // groups, -1)
-    shares = np.matmul(w.reshape(groups, o // groups, -1).transpose(0, 2, 1), g2)
-    shares = shares.reshape(groups * cg, kh * kw, ho, wo, n)
-    (top, bottom), (left, right) = geom.pads
-    gx = np.zeros((groups * cg, h + top + bottom, w_in + left + right, n), g.dtype)
-    for q, (rows, cols) in enumerate(window_slices(geom)):
-        gx[:, rows, cols] += shares[:, q]
-    return gx[:, top : top + h, left : left + w_in].transpose(3, 0, 1, 2)
+        return scatter_input_grad_channels_last(g, w, geom)
+    return scatter_input_grad(g, w, geom, groups)
 
 
 def _long_matmul(a, b):
@@ -158,6 +131,23 @@ def _long_matmul(a, b):
     for start in range(step, inner, step):
         out += np.matmul(a[..., start : start + step], b[..., start : start + step, :])
     return out
+
+
+def bias_grad(g):
+    """The sum of an (N, O, H, W) gradient over all but its channels.
+
+    With the channels innermost (the layouts conv_arrays gives), a product of the (positions, O)
+    matrix with a vector of ones: NumPy's sum over the three outer axes walks the array O numbers at
+    a time, 2.6 against 0.5 ms for the book convnet's first layer.
+    """
+    if g.ndim == 4 and g.dtype.kind == "f" and g.strides[1] == g.itemsize:
+        outer = sorted((0, 2, 3), key=lambda d: -g.strides[d])  # the positions in memory order
+        try:
+            rows = g.transpose(*outer, 1).reshape(-1, g.shape[1], copy=False)
+        except ValueError:  # the positions do not collapse into one axis
+            return g.sum(axis=(0, 2, 3))
+        return np.ones(rows.shape[0], g.dtype) @ rows
+    return g.sum(axis=(0, 2, 3))
 
 
 def weight_grad_from_cols(cols, g, w_shape, groups):
@@ -199,7 +189,7 @@ class Conv2d(Function):
         if len(need) == 2:
             return gx, gw
         if need[2]:
-            gb = _const(g.array.sum(axis=(0, 2, 3))) if first_order() else R.sum(g, (0, 2, 3))
+            gb = _const(bias_grad(g.array)) if first_order() else R.sum(g, (0, 2, 3))
         return gx, gw, gb
 
 

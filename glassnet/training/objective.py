@@ -26,6 +26,7 @@ from ..autograd import no_grad
 from ..nn import activation as act
 from ..nn import loss as nn_loss
 from ..nn.containers import Sequential
+from ..nn.fusion import run_sequence
 from ..ops import activation as ops_act
 from ..ops import loss as F
 from ..ops import math as M
@@ -114,9 +115,7 @@ class Objective:
     # -------------------------------------------------------------- forward
     def __call__(self, model, x, y, sample_weight=None):
         if self.kind == "split":
-            logits = x
-            for layer in self.head:
-                logits = layer(logits)
+            logits = run_sequence(self.head, x)  # as Sequential runs them, fused where it can
             with no_grad():
                 outputs = self.activation(logits)
             return self._reduced(logits, y, None, sample_weight), outputs.array

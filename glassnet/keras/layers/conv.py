@@ -11,9 +11,11 @@ import math
 
 import numpy as np
 
+from ...kernels.windows import make_geometry
 from ...ops import pool as P
 from ...ops._util import constant
 from ...ops.conv import conv1d, conv2d
+from ...ops.conv_pool import conv_max_pool
 from ...ops.shape import pad, permute, squeeze, unsqueeze
 from .. import activations
 from .base import Layer
@@ -123,6 +125,25 @@ class _Conv(Layer):
     def split_activation(self):
         return split_own_activation(self)
 
+    def max_pooled(self, x, pool):
+        """``pool`` of this convolution before its activation, as one tiled step (ops/conv_pool.py)
+        where that applies, else None (glassnet/nn/fusion.py then runs the layers)."""
+        if type(self) is not Conv2D or not self.built or self.groups != 1 or getattr(x, "ndim", 0) != 4:
+            return None
+        if x.shape[-1] != self.in_channels:
+            return None
+        x = _to_channels_first(x, 2)
+        pads = ((0, 0), (0, 0))
+        if self.padding == "same":
+            pads = tuple(_same_pads(x.shape[2:], self.kernel_size, self.strides, self.dilation_rate))
+        try:
+            geom = make_geometry(self.name, x.shape[2:], self.kernel_size, self.strides, self.dilation_rate,
+                                 pads)
+        except (RuntimeError, ValueError):
+            return None
+        y = conv_max_pool(x, self.weight, self.bias, geom, pool)
+        return None if y is None else _to_channels_last(y, 2)
+
     def keras_weights(self):
         order = tuple(range(2, self.rank + 2)) + (1, 0)  # (filters, in, k...) -> (k..., in, filters)
         back = tuple(int(i) for i in np.argsort(order))  # the inverse permutation
@@ -178,6 +199,16 @@ class _Pooling(Layer):
             raise type(error)(f"{self.name}: {error}") from None
         y = squeeze(y, 2) if n == 1 else y
         return _to_channels_last(y, n)
+
+    def tiles(self, size):
+        """Whether this pool takes whole 2x2 tiles of an (H, W) input of ``size`` (nn/fusion.py)."""
+        if type(self) is not MaxPooling2D or self.pool_size != (2, 2) or self.strides != (2, 2):
+            return False
+        return min(size) >= 2 and not (self.padding == "same" and any(n % 2 for n in size))
+
+    def commutes_with_relu(self):
+        """Whether ``relu(pool(x))`` may stand for ``pool(relu(x))`` (glassnet/nn/fusion.py)."""
+        return type(self) in (MaxPooling1D, MaxPooling2D)
 
     def flops(self, in_shape, out_shape):
         return math.prod(self.pool_size) * math.prod(out_shape)
