@@ -19,10 +19,10 @@ from glassnet.ops import conv as C
 from glassnet.ops import conv_pool as CP
 
 CONVS = [  # (input (N, C, H, W), kernel (O, C, kh, kw), padding)
-    ((3, 1, 8, 8), (4, 1, 3, 3), 0),
-    ((2, 2, 9, 7), (5, 2, 2, 3), (1, 0)),      # odd outputs: the last row / column is never pooled
-    ((2, 1, 12, 12), (32, 1, 3, 3), 1),        # 32 outputs, the book convnet's first layer in small
-    ((2, 1, 10, 10), (6, 1, 5, 5), 2),         # LeNet's first layer
+    ((3, 1, 8, 8), (32, 1, 3, 3), 0),          # the book convnet's first layer, in small
+    ((2, 2, 9, 7), (32, 2, 2, 3), (1, 0)),     # odd outputs: the last row / column is never pooled
+    ((2, 1, 12, 12), (32, 1, 3, 3), 1),
+    ((2, 1, 10, 10), (32, 1, 5, 5), 2),        # LeNet's first layer with 32 filters
 ]
 
 
@@ -69,7 +69,7 @@ def test_ties_go_to_the_first_position_of_the_window_as_in_torch():
     """Black borders (MNIST) give windows of equal outputs: the gradient must reach one of them."""
     x = np.zeros((2, 1, 8, 8))
     x[:, :, 3:5, 3:5] = 1.0
-    w = np.arange(9.0).reshape(1, 1, 3, 3) - 4
+    w = np.arange(32 * 9.0).reshape(32, 1, 3, 3) % 9 - 4
     wt = _f64(w, True)
     y = _fused(_f64(x), wt, None, 0)
     tw = torch.tensor(w, requires_grad=True)
@@ -90,7 +90,7 @@ def _grads(model, x, enabled, monkeypatch):
 
 def test_a_sequential_trains_its_first_block_in_tiles_and_gets_the_layers_gradients(monkeypatch):
     gn.manual_seed(0)
-    model = nn.Sequential(nn.Conv2d(1, 8, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(8, 4, 3), nn.ReLU(),
+    model = nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 4, 3), nn.ReLU(),
                           nn.MaxPool2d(2), nn.Flatten()).double()
     x = np.random.default_rng(2).standard_normal((3, 1, 14, 14))
     _, got = _grads(model, x, True, monkeypatch)
@@ -109,7 +109,7 @@ def test_keras_conv2d_with_relu_and_max_pooling_trains_in_tiles(monkeypatch):
     from glassnet import keras
 
     gn.manual_seed(0)
-    model = keras.Sequential([keras.layers.Conv2D(8, 3, activation="relu", padding="same",
+    model = keras.Sequential([keras.layers.Conv2D(32, 3, activation="relu", padding="same",
                                                   input_shape=(10, 10, 1)),
                               keras.layers.MaxPooling2D(), keras.layers.Flatten(), keras.layers.Dense(3)])
     x = np.random.default_rng(3).standard_normal((4, 10, 10, 1)).astype(np.float32)
@@ -124,12 +124,14 @@ def test_keras_conv2d_with_relu_and_max_pooling_trains_in_tiles(monkeypatch):
 
 
 @pytest.mark.parametrize("model, x", [
-    (lambda: nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.MaxPool2d(3)), np.ones((2, 1, 9, 9))),
-    (lambda: nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.MaxPool2d(2, 1)), np.ones((2, 1, 9, 9))),
-    (lambda: nn.Sequential(nn.Conv2d(4, 4, 3), nn.ReLU(), nn.MaxPool2d(2)), np.ones((2, 4, 9, 9))),  # 36 taps
-    (lambda: nn.Sequential(nn.Conv2d(1, 4, 3, stride=2), nn.MaxPool2d(2)), np.ones((2, 1, 13, 13))),
-    (lambda: nn.Sequential(nn.Conv2d(1, 4, 3), nn.Tanh(), nn.MaxPool2d(2)), np.ones((2, 1, 9, 9))),
-    (lambda: nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.MaxPool2d(2)), np.full((2, 1, 9, 9), np.inf)),
+    (lambda: nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(3)), np.ones((2, 1, 9, 9))),
+    (lambda: nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2, 1)), np.ones((2, 1, 9, 9))),
+    (lambda: nn.Sequential(nn.Conv2d(4, 32, 3), nn.ReLU(), nn.MaxPool2d(2)), np.ones((2, 4, 9, 9))),  # 36
+    (lambda: nn.Sequential(nn.Conv2d(1, 32, 3, stride=2), nn.MaxPool2d(2)), np.ones((2, 1, 13, 13))),
+    (lambda: nn.Sequential(nn.Conv2d(1, 32, 3), nn.Tanh(), nn.MaxPool2d(2)), np.ones((2, 1, 9, 9))),
+    (lambda: nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2)), np.full((2, 1, 9, 9), np.inf)),
+    (lambda: nn.Sequential(nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2)), np.ones((2, 1, 8, 8))),
+    (lambda: nn.Sequential(nn.Conv2d(1, 64, 3), nn.ReLU(), nn.MaxPool2d(2)), np.ones((2, 1, 8, 8))),
 ])
 def test_the_tiles_are_left_out_where_they_do_not_apply(model, x, monkeypatch):
     calls = []
