@@ -339,3 +339,32 @@ def test_invalid_containers_raise_type_error():
         optim.SGD([{"params": {p}}])
     with pytest.raises(TypeError, match="only optimize Tensors"):
         optim.SGD([np.zeros(3)])
+
+
+PIECEWISE = [(n, c) for n, c in CASES if n in ("RMSprop", "Adam", "AdamW")]
+
+
+@pytest.mark.parametrize("name,kwargs", PIECEWISE, ids=[f"{n}-{c}" for n, c in PIECEWISE])
+def test_updates_in_pieces_match_torch(name, kwargs, monkeypatch):
+    """Large parameters are updated in pieces (Optimizer._pieces); 7 numbers a piece leaves a remainder."""
+    from glassnet.optim import optimizer
+
+    monkeypatch.setattr(optimizer, "PIECE", 7)
+    _compare(name, kwargs, steps=8)
+
+
+@pytest.mark.parametrize("name", ["RMSprop", "Adam"])
+def test_a_gradient_not_laid_out_like_its_parameter_is_read_right(name, monkeypatch):
+    from glassnet.ops._util import constant
+    from glassnet.optim import optimizer
+
+    monkeypatch.setattr(optimizer, "PIECE", 4)
+    gn, tt, targets, noise = _pair()
+    gopt, topt = getattr(optim, name)(gn, lr=0.01), getattr(torch.optim, name)(tt, lr=0.01)
+    for k in range(4):
+        _set_grads(gn, tt, targets, noise, k)
+        gn[0].grad = constant(np.asfortranarray(gn[0].grad.array))  # a transposed layout
+        assert not gn[0].grad.array.flags.c_contiguous
+        gopt.step()
+        topt.step()
+    _check_close(gn, tt)

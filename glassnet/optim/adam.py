@@ -59,22 +59,27 @@ class Adam(Optimizer):
             else:
                 d = self._direction(param, grad, weight_decay, maximize)
             tmp = self._tmp(param, 1)
-
-            m, v = state["exp_avg"].array, state["exp_avg_sq"].array
-            m += np.multiply(np.subtract(d, m, out=tmp), 1 - beta1, out=tmp)
-            v *= beta2
-            v += np.multiply(np.multiply(d, 1 - beta2, out=tmp), d, out=tmp)
-            if amsgrad:
-                v = np.maximum(state["max_exp_avg_sq"].array, v, out=state["max_exp_avg_sq"].array)
-
-            # sqrt(v / c2) + eps = (sqrt(v) + eps * sqrt(c2)) / sqrt(c2): folding sqrt(c2)
-            # into the scalar step saves a pass over the parameter.
             c1, c2_sqrt = 1 - beta1**t, (1 - beta2**t) ** 0.5
-            denom = np.sqrt(v, out=tmp)
-            denom += eps if self.eps_before_correction else eps * c2_sqrt
-            step = np.divide(m, denom, out=tmp)
-            step *= -lr * c2_sqrt / c1
-            param += step
+            names = ["exp_avg", "exp_avg_sq"] + ["max_exp_avg_sq"] * bool(amsgrad)
+            for p, g, scratch, *buffers in self._pieces(param, d, tmp, *(state[k].array for k in names)):
+                self._update(p, g, scratch, dict(zip(names, buffers)), lr, eps, beta1, beta2, c1, c2_sqrt)
+
+    def _update(self, param, d, tmp, buffers, lr, eps, beta1, beta2, c1, c2_sqrt):
+        """One step of (a piece of) one parameter; ``buffers`` are the pieces of its state."""
+        m, v, v_max = buffers["exp_avg"], buffers["exp_avg_sq"], buffers.get("max_exp_avg_sq")
+        m += np.multiply(np.subtract(d, m, out=tmp), 1 - beta1, out=tmp)
+        v *= beta2
+        v += np.multiply(np.multiply(d, 1 - beta2, out=tmp), d, out=tmp)
+        if v_max is not None:
+            v = np.maximum(v_max, v, out=v_max)
+
+        # sqrt(v / c2) + eps = (sqrt(v) + eps * sqrt(c2)) / sqrt(c2): folding sqrt(c2)
+        # into the scalar step saves a pass over the parameter.
+        denom = np.sqrt(v, out=tmp)
+        denom += eps if self.eps_before_correction else eps * c2_sqrt
+        step = np.divide(m, denom, out=tmp)
+        step *= -lr * c2_sqrt / c1
+        param += step
 
 
 class AdamW(Adam):

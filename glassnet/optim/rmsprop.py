@@ -44,37 +44,40 @@ class RMSprop(Optimizer):
         lr, alpha, eps = float(group["lr"]), float(group["alpha"]), float(group["eps"])
         momentum, weight_decay = float(group["momentum"]), float(group["weight_decay"])
         centered, maximize = group["centered"], group["maximize"]
+        names = ["square_avg"] + ["grad_avg"] * bool(centered) + ["momentum_buffer"] * (momentum > 0)
         for param, grad, state in self._updates(group):
             state["step"] += 1
             d = self._direction(param, grad, weight_decay, maximize)
             tmp = self._tmp(param, 1)
+            for p, g, scratch, *buffers in self._pieces(param, d, tmp, *(state[k].array for k in names)):
+                self._update(p, g, scratch, dict(zip(names, buffers)), lr, alpha, eps, momentum)
 
-            square_avg = state["square_avg"].array
-            square_avg *= alpha
-            square_avg += np.multiply(np.multiply(d, 1 - alpha, out=tmp), d, out=tmp)
-            variance = square_avg
-            if centered:
-                grad_avg = state["grad_avg"].array
-                grad_avg += np.multiply(np.subtract(d, grad_avg, out=tmp), 1 - alpha, out=tmp)
-                variance = np.subtract(square_avg, np.multiply(grad_avg, grad_avg, out=tmp), out=tmp)
-            if self.eps_inside_sqrt:
-                avg = np.sqrt(np.add(variance, eps, out=tmp), out=tmp)
-            else:
-                avg = np.sqrt(variance, out=tmp)
-                avg += eps
+    def _update(self, param, d, tmp, buffers, lr, alpha, eps, momentum):
+        """One step of (a piece of) one parameter; ``buffers`` are the pieces of its state."""
+        square_avg, grad_avg, buf = (buffers.get(k) for k in ("square_avg", "grad_avg", "momentum_buffer"))
+        square_avg *= alpha
+        square_avg += np.multiply(np.multiply(d, 1 - alpha, out=tmp), d, out=tmp)
+        variance = square_avg
+        if grad_avg is not None:  # centered
+            grad_avg += np.multiply(np.subtract(d, grad_avg, out=tmp), 1 - alpha, out=tmp)
+            variance = np.subtract(square_avg, np.multiply(grad_avg, grad_avg, out=tmp), out=tmp)
+        if self.eps_inside_sqrt:
+            avg = np.sqrt(np.add(variance, eps, out=tmp), out=tmp)
+        else:
+            avg = np.sqrt(variance, out=tmp)
+            avg += eps
 
-            if momentum > 0:
-                buf = state["momentum_buffer"].array
-                buf *= momentum
-                increment = np.divide(d, avg, out=tmp)
-                if self.lr_in_buffer:
-                    increment *= lr
-                    buf += increment
-                    param -= buf
-                else:
-                    buf += increment
-                    param += np.multiply(buf, -lr, out=tmp)
+        if buf is not None:  # momentum
+            buf *= momentum
+            increment = np.divide(d, avg, out=tmp)
+            if self.lr_in_buffer:
+                increment *= lr
+                buf += increment
+                param -= buf
             else:
-                step = np.divide(d, avg, out=tmp)
-                step *= -lr
-                param += step
+                buf += increment
+                param += np.multiply(buf, -lr, out=tmp)
+        else:
+            step = np.divide(d, avg, out=tmp)
+            step *= -lr
+            param += step
