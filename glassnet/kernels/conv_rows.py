@@ -105,6 +105,14 @@ def tiled_weight(w, tile):
     return big.reshape(o * tile[0] * tile[1], -1)
 
 
+def tile_pads(geom, count, tile=TILE):
+    """The convolution's pads with the bottom and right changed to cover exactly ``count`` tiles
+    (negative: a crop of rows and columns that no whole pooling window reads)."""
+    extent = tuple(t + k - 1 for t, k in zip(tile, geom.kernel))
+    return tuple((lo, (m - 1) * t + e - size - lo)
+                 for (lo, _), t, m, e, size in zip(geom.pads, tile, count, extent, geom.in_size))
+
+
 def conv_max_pool_tiled(x, w, geom, count):
     """max_pool2d(B(x, w), 2) over ``count`` = (rows, cols) windows, as an (O, rows, cols, N) array.
 
@@ -113,9 +121,7 @@ def conv_max_pool_tiled(x, w, geom, count):
     """
     (th, tw), (kh, kw), o = TILE, geom.kernel, w.shape[0]
     extent = (th + kh - 1, tw + kw - 1)
-    pads = tuple((lo, (m - 1) * t + e - size - lo)
-                 for (lo, _), t, m, e, size in zip(geom.pads, TILE, count, extent, geom.in_size))
-    xp = padded(x, pads, "chwn")
+    xp = padded(x, tile_pads(geom, count), "chwn")
     n = xp.shape[3]
     rows = row_windows(xp, range(extent[1]), tw, count[1])
     weight = tiled_weight(w, TILE)

@@ -97,7 +97,7 @@ def _tiled_conv_pool(modules, i, x):
 
 def run_sequence(modules, x):
     """``x`` through ``modules`` in order, fused where it can be (see the module's docstring)."""
-    if not enabled or any("forward" in vars(m) for m in modules if hasattr(m, "__dict__")):
+    if not enabled or any("forward" in getattr(m, "__dict__", ()) for m in modules):
         # A forward replaced on the instance (summary's recorder, a user's patch) runs as itself.
         for module in modules:
             x = module(x)

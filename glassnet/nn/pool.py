@@ -6,12 +6,9 @@ function of the same name in ``glassnet.nn.functional``.
 
 import math
 
+from ..kernels.windows import pair
 from ..ops import pool as P
 from .module import Module
-
-
-def _pair(value):
-    return tuple(value) if isinstance(value, (tuple, list)) else (value, value)
 
 
 def _window_flops(self, in_shape, out_shape):
@@ -36,7 +33,9 @@ class MaxPool2d(Module):
     def tiles(self, size):
         """Whether this pool takes whole 2x2 tiles, none overlapping, of an input of (H, W) ``size``
         (then a convolution before it may be computed in tiles: nn/fusion.py)."""
-        pairs = [_pair(v) for v in (self.kernel_size, self.stride, self.padding, self.dilation)]
+        settings = {"kernel_size": self.kernel_size, "stride": self.stride, "padding": self.padding,
+                    "dilation": self.dilation}
+        pairs = [pair(v, "MaxPool2d", what) for what, v in settings.items()]
         if type(self) is not MaxPool2d or self.return_indices or pairs != [(2, 2), (2, 2), (0, 0), (1, 1)]:
             return False
         # ceil_mode adds a partial window only where a side is odd.

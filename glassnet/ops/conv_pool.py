@@ -21,7 +21,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ..autograd import Function, first_order
-from ..kernels.conv_rows import TILED_UP_TO_TAPS
+from ..kernels.conv_rows import TILE, TILED_UP_TO_TAPS, tile_pads, tiled_weight
 from ..kernels.windows import padded
 from . import reduce as R
 from ._util import constant as _const
@@ -55,9 +55,7 @@ def _patches(x, geom, count):
     """(N * Th * Tw, C * eh * ew): the (kh + 1) x (kw + 1) input patch under each 2x2 tile of outputs."""
     (kh, kw), (th, tw) = geom.kernel, count
     eh, ew = kh + 1, kw + 1
-    pads = tuple((lo, 2 * (m - 1) + e - size - lo)  # bottom / right: exactly what the tiles read
-                 for (lo, _), m, e, size in zip(geom.pads, count, (eh, ew), geom.in_size))
-    xp = padded(x, pads, "nchw")  # a view when there is nothing to pad
+    xp = padded(x, tile_pads(geom, count), "nchw")  # a view when there is nothing to pad
     n, c = xp.shape[:2]
     s = xp.strides
     view = as_strided(xp, (n, th, tw, c, eh, ew), (s[0], 2 * s[2], 2 * s[3], s[1], s[2], s[3]),
@@ -68,12 +66,8 @@ def _patches(x, geom, count):
 def _tile_weights(w):
     """(4, C * eh * ew, O): for each tile position (di, dj), the kernel placed at that offset."""
     o, c, kh, kw = w.shape
-    big = np.zeros((2, 2, c, kh + 1, kw + 1, o), w.dtype)
-    channels_last_kernel = w.transpose(1, 2, 3, 0)
-    for di in range(2):
-        for dj in range(2):
-            big[di, dj, :, di : di + kh, dj : dj + kw] = channels_last_kernel
-    return big.reshape(4, -1, o)
+    big = tiled_weight(w, TILE).reshape(o, 4, kh + 1, c, kw + 1)  # (O, position, eh, C, ew)
+    return np.ascontiguousarray(big.transpose(1, 3, 2, 4, 0)).reshape(4, -1, o)
 
 
 def _fold(tile_grads, w_shape):
